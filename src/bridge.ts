@@ -1,0 +1,134 @@
+import type { SupabaseClient } from '@supabase/supabase-js';
+import { assertScopes } from './core/assert-scopes.js';
+import type { LogtoAuth } from './core/auth.js';
+import { extractBearerToken, type BearerSource } from './core/bearer.js';
+import { LogtoAuthError, LogtoSupabaseConfigError } from './core/errors.js';
+import { scopeList } from './core/options.js';
+import { createLogtoVerifier, type LogtoVerifierOptions } from './core/verify.js';
+import {
+  assertThirdPartyRole,
+  checkServiceRoleKey,
+  createAnonSupabaseClient,
+  createServiceRoleClient,
+  createUserSupabaseClient,
+} from './supabase/clients.js';
+import { resolveSupabaseOptions, type SupabaseOptions } from './supabase/options.js';
+
+/** Options of `createLogtoSupabase` and of every adapter. */
+export interface LogtoSupabaseOptions {
+  logto: LogtoVerifierOptions;
+  supabase: SupabaseOptions;
+  machines?: {
+    /** Machine-to-machine apps that get a service-role client (RLS bypassed). */
+    serviceRole?: {
+      /** Logto application ids allowed to act as the service role. */
+      clientIds?: string[];
+      /** Scopes such a token must also hold. */
+      scopes?: string[];
+    };
+  };
+  /** Let requests without a token through, with `auth: null` and an anon client. */
+  optional?: boolean;
+}
+
+/** How a request reaches Supabase. */
+export type SupabaseAccess = 'user' | 'machine' | 'service_role' | 'anon';
+
+export interface Authenticated {
+  /** The verified token, or `null` for an anonymous request in optional mode. */
+  auth: LogtoAuth | null;
+  /** The client for this request, made on first access. */
+  readonly supabase: SupabaseClient;
+  access: SupabaseAccess;
+}
+
+/** What the adapters share: one verifier, one Supabase configuration, one set of rules. */
+export interface LogtoSupabase {
+  /** Verifies the bearer token of a request (or headers) and gives its Supabase client. */
+  authenticate(source: BearerSource): Promise<Authenticated>;
+  /** Verifies a raw Logto access token with the bridge's options. */
+  verify(token: string): Promise<LogtoAuth>;
+  /** The Supabase client the bridge's rules give to a verified token (or `null`: anon). */
+  supabaseFor(auth: LogtoAuth | null): { access: SupabaseAccess; client: () => SupabaseClient };
+}
+
+const fail = (option: string, message: string) => new LogtoSupabaseConfigError(option, message);
+
+function checkMachines(machines: LogtoSupabaseOptions['machines']): { clientIds: Set<string>; scopes: string[] } {
+  if (machines === undefined) return { clientIds: new Set(), scopes: [] };
+  if (typeof machines !== 'object' || machines === null) throw fail('machines', 'must be an object: { serviceRole: { clientIds, scopes } }.');
+  const { serviceRole } = machines;
+  if (serviceRole === undefined) return { clientIds: new Set(), scopes: [] };
+  const { clientIds = [], scopes = [] } = serviceRole;
+  if (!Array.isArray(clientIds) || clientIds.some((id) => typeof id !== 'string' || id === '')) {
+    throw fail('machines.serviceRole.clientIds', 'must be an array of Logto application ids (machine-to-machine apps).');
+  }
+  return { clientIds: new Set(clientIds), scopes: scopeList('machines.serviceRole.scopes', scopes) };
+}
+
+/**
+ * Builds the bridge every adapter uses: it verifies Logto access tokens and hands out the
+ * Supabase client each one deserves. Options are checked now, not on the first request.
+ *
+ * @example
+ * const bridge = createLogtoSupabase(fromEnv());
+ * const { auth, supabase } = await bridge.authenticate(request);
+ */
+export function createLogtoSupabase(options: LogtoSupabaseOptions): LogtoSupabase {
+  if (typeof options !== 'object' || options === null) {
+    throw fail('options', 'are required: { logto: { endpoint, audience }, supabase: { url, anonKey, jwtSecret } }.');
+  }
+  if (options.logto === undefined) throw fail('logto', 'is required: { endpoint, audience }.');
+  const verify = createLogtoVerifier(options.logto, 'logto.');
+  const supabase = options.supabase;
+  const { mode } = resolveSupabaseOptions(supabase, 'supabase.');
+  const serviceRole = checkMachines(options.machines);
+  if (serviceRole.clientIds.size > 0) checkServiceRoleKey(supabase.serviceRoleKey);
+  if (options.optional !== undefined && typeof options.optional !== 'boolean') throw fail('optional', 'must be true or false.');
+  const optional = options.optional === true;
+
+  let serviceClient: SupabaseClient | undefined;
+  let anonClient: SupabaseClient | undefined;
+
+  const isServiceRole = (auth: LogtoAuth) => {
+    if (!auth.isMachine || !serviceRole.clientIds.has(auth.clientId)) return false;
+    try {
+      assertScopes(auth, ...serviceRole.scopes);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  const supabaseFor: LogtoSupabase['supabaseFor'] = (auth) => {
+    if (auth === null) return { access: 'anon', client: () => (anonClient ??= createAnonSupabaseClient(supabase)) };
+    if (isServiceRole(auth)) return { access: 'service_role', client: () => (serviceClient ??= createServiceRoleClient(supabase)) };
+    return { access: auth.isMachine ? 'machine' : 'user', client: () => createUserSupabaseClient(auth, supabase) };
+  };
+
+  const authenticate: LogtoSupabase['authenticate'] = async (source) => {
+    let token: string;
+    try {
+      token = extractBearerToken(source);
+    } catch (error) {
+      if (optional && error instanceof LogtoAuthError && error.code === 'missing_token') return lazily(null, supabaseFor(null));
+      throw error;
+    }
+    const auth = await verify(token);
+    if (mode === 'third-party') assertThirdPartyRole(auth.claims.role);
+    return lazily(auth, supabaseFor(auth));
+  };
+
+  return { authenticate, verify, supabaseFor };
+}
+
+function lazily(auth: LogtoAuth | null, { access, client }: ReturnType<LogtoSupabase['supabaseFor']>): Authenticated {
+  let made: SupabaseClient | undefined;
+  return {
+    auth,
+    access,
+    get supabase() {
+      return (made ??= client());
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import type { JWTPayload } from 'jose';
+
+/** The verified claims of a Logto access token. */
+export interface LogtoClaims extends JWTPayload {
+  jti?: string;
+  sub: string;
+  iat?: number;
+  exp: number;
+  scope?: string;
+  client_id: string;
+  iss: string;
+  aud: string | string[];
+  organization_id?: string;
+  [claim: string]: unknown;
+}
+
+/** Who a verified Logto access token speaks for. */
+export interface LogtoAuth {
+  /** The raw access token. */
+  token: string;
+  claims: LogtoClaims;
+  /** `sub`. */
+  subject: string;
+  /** `sub` for a user token; `null` for a machine-to-machine token. */
+  userId: string | null;
+  clientId: string;
+  /** True for Logto's client-credentials tokens (`sub === client_id`). */
+  isMachine: boolean;
+  /** `scope` split on spaces: exact names, never substrings. */
+  scopes: string[];
+  /** `organization_id`, or `<id>` of an audience `urn:logto:organization:<id>`; else `null`. */
+  organizationId: string | null;
+  /** `exp`, seconds since the epoch. */
+  expiresAt: number;
+}
+
+const organizationAudience = 'urn:logto:organization:';
+
+export function organizationOf(claims: Pick<LogtoClaims, 'aud' | 'organization_id'>): string | null {
+  if (typeof claims.organization_id === 'string' && claims.organization_id !== '') return claims.organization_id;
+  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  const audience = audiences.find((aud) => typeof aud === 'string' && aud.startsWith(organizationAudience));
+  return audience && audience.length > organizationAudience.length ? audience.slice(organizationAudience.length) : null;
+}
+
+export function toLogtoAuth(token: string, claims: LogtoClaims): LogtoAuth {
+  const isMachine = claims.sub === claims.client_id;
+  return {
+    token,
+    claims,
+    subject: claims.sub,
+    userId: isMachine ? null : claims.sub,
+    clientId: claims.client_id,
+    isMachine,
+    scopes: (claims.scope ?? '').split(' ').filter(Boolean),
+    organizationId: organizationOf(claims),
+    expiresAt: claims.exp,
+  };
+}

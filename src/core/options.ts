@@ -1,0 +1,149 @@
+import { LogtoSupabaseConfigError } from './errors.js';
+import { checkKeySet, type JsonWebKeySet } from './jwks.js';
+
+/** Options of `verifyLogtoToken` and of the `logto` part of `createLogtoSupabase`. */
+export interface LogtoOptions {
+  /** The Logto endpoint, e.g. `https://<tenant>.logto.app` or `http://localhost:3001`. */
+  endpoint: string;
+  /** Accepted issuer(s); default `${endpoint}/oidc`. A custom domain issues a second one. */
+  issuer?: string | string[];
+  /** JWKS URI; default `${endpoint}/oidc/jwks`. */
+  jwksUri?: string;
+  /** A static key set: no network. */
+  jwks?: JsonWebKeySet;
+  /** The API resource indicator(s) the token must be for. */
+  audience: string | string[];
+  /** Every scope listed must be in the token's `scope`. */
+  requiredScopes?: string[];
+  /** The token must be for this Logto organization. */
+  organizationId?: string;
+  /** Seconds of clock skew tolerated on `exp`, `nbf` and `iat` (default 5). */
+  clockTolerance?: number;
+  /** Allowed JWS algorithms (asymmetric only). */
+  algorithms?: string[];
+  /** Abort a JWKS request after this many milliseconds (default 5000). */
+  jwksTimeoutMs?: number;
+  /** An unknown `kid` re-fetches the JWKS at most once per this many milliseconds (default 30000). */
+  jwksCooldownMs?: number;
+  /** Re-fetch the JWKS when it is older than this; known keys stay usable if that fails (default 600000). */
+  jwksMaxAgeMs?: number;
+  /** The `fetch` used for the JWKS (default: the global one, looked up on each request). */
+  fetch?: typeof fetch;
+}
+
+export const defaultAlgorithms = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
+const supportedAlgorithms = new Set([...defaultAlgorithms, 'EdDSA', 'Ed25519']);
+
+/** Logto options, checked and with every default applied. */
+export interface ResolvedLogtoOptions {
+  issuers: string[];
+  jwksUri: string;
+  jwks: JsonWebKeySet | undefined;
+  audiences: string[];
+  requiredScopes: string[];
+  organizationId: string | undefined;
+  clockTolerance: number;
+  algorithms: string[];
+  jwksTimeoutMs: number;
+  jwksCooldownMs: number;
+  jwksMaxAgeMs: number;
+  fetch: typeof fetch | undefined;
+}
+
+const fail = (option: string, message: string) => new LogtoSupabaseConfigError(option, message);
+
+function parseUrl(option: string, value: unknown, example: string): URL {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw fail(option, `is required: the URL of your Logto tenant, e.g. ${example}.`);
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw fail(option, `is not a valid URL; expected something like ${example}.`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw fail(option, 'must be an http(s) URL.');
+  return url;
+}
+
+function stringList(option: string, value: unknown, what: string): string[] {
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length === 0 || list.some((item) => typeof item !== 'string' || item.trim() === '')) {
+    throw fail(option, `must be ${what}: a non-empty string or a non-empty array of them.`);
+  }
+  return list as string[];
+}
+
+function positive(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw fail(option, 'must be a number of zero or more.');
+  }
+  return value;
+}
+
+/** Checks Logto options once, at start-up, with messages that name the option and the fix. */
+export function resolveLogtoOptions(options: LogtoOptions, prefix = ''): ResolvedLogtoOptions {
+  const name = (option: string) => `${prefix}${option}`;
+  if (typeof options !== 'object' || options === null) {
+    throw fail(prefix.replace(/\.$/, '') || 'options', 'Logto options are required: { endpoint, audience }.');
+  }
+  const endpoint = parseUrl(name('endpoint'), options.endpoint, 'https://<tenant-id>.logto.app');
+  if (endpoint.pathname.replace(/\/+$/, '').endsWith('/oidc')) {
+    throw fail(name('endpoint'), 'is the Logto endpoint without "/oidc" (the issuer is derived as `${endpoint}/oidc`).');
+  }
+  const base = endpoint.href.replace(/\/+$/, '');
+  const issuers = options.issuer === undefined ? [`${base}/oidc`] : stringList(name('issuer'), options.issuer, 'the token issuer(s)');
+  const jwksUri = options.jwksUri === undefined ? `${base}/oidc/jwks` : parseUrl(name('jwksUri'), options.jwksUri, `${base}/oidc/jwks`).href;
+  if (options.audience === undefined) {
+    throw fail(
+      name('audience'),
+      'is required: the API resource indicator your tokens are issued for (Logto Console → API resources), e.g. "https://api.example.com".',
+    );
+  }
+  const audiences = stringList(name('audience'), options.audience, 'the API resource indicator(s)');
+  const requiredScopes = options.requiredScopes === undefined ? [] : scopeList(name('requiredScopes'), options.requiredScopes);
+  if (options.organizationId !== undefined && (typeof options.organizationId !== 'string' || options.organizationId === '')) {
+    throw fail(name('organizationId'), 'must be a non-empty Logto organization id.');
+  }
+  const algorithms = options.algorithms === undefined ? defaultAlgorithms : stringList(name('algorithms'), options.algorithms, 'JWS algorithm names');
+  const refused = algorithms.filter((alg) => !supportedAlgorithms.has(alg));
+  if (refused.length > 0) {
+    throw fail(
+      name('algorithms'),
+      `${refused.map((alg) => JSON.stringify(alg)).join(', ')} cannot be allowed: only asymmetric algorithms (${defaultAlgorithms.join(', ')}) verify Logto tokens; "none" and HS* never.`,
+    );
+  }
+  if (options.jwks !== undefined) {
+    const problem = checkKeySet(options.jwks);
+    if (problem) throw fail(name('jwks'), `must be a JSON Web Key Set of public keys, but ${problem}.`);
+    if (options.jwks.keys.some((key) => 'd' in key || key.kty === 'oct')) {
+      throw fail(name('jwks'), 'must hold public keys only: remove private ("d") and symmetric ("oct") keys.');
+    }
+  }
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') throw fail(name('fetch'), 'must be a fetch function.');
+  return {
+    issuers,
+    jwksUri,
+    jwks: options.jwks,
+    audiences,
+    requiredScopes,
+    organizationId: options.organizationId,
+    clockTolerance: positive(name('clockTolerance'), options.clockTolerance, 5),
+    algorithms,
+    jwksTimeoutMs: positive(name('jwksTimeoutMs'), options.jwksTimeoutMs, 5000),
+    jwksCooldownMs: positive(name('jwksCooldownMs'), options.jwksCooldownMs, 30_000),
+    jwksMaxAgeMs: positive(name('jwksMaxAgeMs'), options.jwksMaxAgeMs, 600_000),
+    fetch: options.fetch,
+  };
+}
+
+const scopeToken = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/** Scopes as RFC 6749 §3.3 defines them: no spaces, quotes or backslashes. */
+export function scopeList(option: string, value: unknown): string[] {
+  if (!Array.isArray(value) || value.some((scope) => typeof scope !== 'string' || !scopeToken.test(scope))) {
+    throw fail(option, 'must be an array of scope names (no spaces), e.g. ["read:posts"].');
+  }
+  return value as string[];
+}

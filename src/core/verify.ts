@@ -1,0 +1,167 @@
+import { decodeProtectedHeader, errors, jwtVerify, type JWSHeaderParameters } from 'jose';
+import { assertScopes } from './assert-scopes.js';
+import { toLogtoAuth, type LogtoAuth, type LogtoClaims } from './auth.js';
+import { LogtoAuthError } from './errors.js';
+import { localKeyResolver, remoteKeySet, type KeyResolver } from './jwks.js';
+import { resolveLogtoOptions, type LogtoOptions, type ResolvedLogtoOptions } from './options.js';
+import { VerifiedTokenCache } from './token-cache.js';
+
+/** Tokens above this size are refused before any parsing (Logto's are about 1 KB). */
+export const maxTokenBytes = 16 * 1024;
+
+export interface LogtoVerifierOptions extends LogtoOptions {
+  /**
+   * Keep verified tokens until they expire so a repeated token costs no signature check
+   * (`false` to turn off). A key Logto stops publishing is honoured for tokens already cached.
+   */
+  cache?: false | { maxEntries?: number };
+}
+
+/** A reusable verifier: options are checked once and the key set is shared. */
+export interface LogtoVerifier {
+  (token: string): Promise<LogtoAuth>;
+}
+
+const invalid = (message: string, cause?: unknown) => new LogtoAuthError('invalid_token', message, { cause });
+
+/**
+ * Checks options once and returns a function that verifies Logto access tokens with them.
+ *
+ * @example
+ * const verify = createLogtoVerifier({ endpoint: 'https://tenant.logto.app', audience: 'https://api.example.com' });
+ * const auth = await verify(extractBearerToken(request));
+ */
+export function createLogtoVerifier(options: LogtoVerifierOptions, optionPrefix = ''): LogtoVerifier {
+  const resolved = resolveLogtoOptions(options, optionPrefix);
+  const resolveKey = keyResolverFor(resolved);
+  const cache = options.cache === false ? undefined : new VerifiedTokenCache(options.cache?.maxEntries, `${optionPrefix}cache.maxEntries`);
+
+  return async (token) => {
+    const cached = cache?.get(token, resolved.clockTolerance);
+    const auth = cached ?? (await verifySignedToken(token, resolved, resolveKey));
+    if (!cached) cache?.set(token, auth);
+    checkAuthorization(auth, resolved);
+    return auth;
+  };
+}
+
+const verifiers = new WeakMap<LogtoOptions, LogtoVerifier>();
+
+/**
+ * Verifies a Logto access token: a JWT of `typ` `at+jwt` signed by the tenant's keys, for your
+ * API resource, not expired, with the required scopes and organization.
+ * Throws `LogtoAuthError` (401 `invalid_token`, 403 `insufficient_scope`, 503 `jwks_unavailable`).
+ *
+ * @example
+ * const auth = await verifyLogtoToken(token, {
+ *   endpoint: 'https://tenant.logto.app',
+ *   audience: 'https://api.example.com',
+ *   requiredScopes: ['read:posts'],
+ * });
+ * auth.userId; // "a1ic3x9k2m4p", or null for a machine-to-machine token
+ */
+export function verifyLogtoToken(token: string, options: LogtoVerifierOptions): Promise<LogtoAuth> {
+  let verify = verifiers.get(options);
+  if (!verify) {
+    verify = createLogtoVerifier(options);
+    verifiers.set(options, verify);
+  }
+  return verify(token);
+}
+
+function keyResolverFor(options: ResolvedLogtoOptions): KeyResolver {
+  if (options.jwks) return localKeyResolver(options.jwks);
+  const settings = {
+    timeoutMs: options.jwksTimeoutMs,
+    cooldownMs: options.jwksCooldownMs,
+    maxAgeMs: options.jwksMaxAgeMs,
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+  };
+  return remoteKeySet(options.jwksUri, settings, options.fetch).resolve;
+}
+
+async function verifySignedToken(token: unknown, options: ResolvedLogtoOptions, resolveKey: KeyResolver): Promise<LogtoAuth> {
+  if (typeof token !== 'string' || token === '') throw invalid('The access token is empty.');
+  if (token.length > maxTokenBytes) throw invalid(`The access token is larger than ${maxTokenBytes / 1024} KiB.`);
+  const header = readHeader(token);
+  if (typeof header.alg !== 'string' || !options.algorithms.includes(header.alg)) {
+    const named = typeof header.alg === 'string' && /^[A-Za-z0-9+-]{1,16}$/.test(header.alg) ? ` "${header.alg}"` : '';
+    throw invalid(`The token's signing algorithm${named} is not allowed.`);
+  }
+  if (typeof header.typ !== 'string' || normalizeTyp(header.typ) !== 'at+jwt') {
+    throw invalid('The token is not an access token (its "typ" is not "at+jwt"); an ID token cannot be used here.');
+  }
+  let claims: LogtoClaims;
+  try {
+    const verified = await jwtVerify<LogtoClaims>(token, resolveKey, {
+      algorithms: options.algorithms,
+      issuer: options.issuers,
+      audience: options.audiences,
+      clockTolerance: options.clockTolerance,
+      requiredClaims: ['exp'],
+    });
+    claims = verified.payload;
+  } catch (error) {
+    throw error instanceof LogtoAuthError ? error : fromJoseError(error);
+  }
+  checkClaims(claims, options.clockTolerance);
+  return toLogtoAuth(token, claims);
+}
+
+function readHeader(token: string): JWSHeaderParameters {
+  const parts = token.split('.');
+  if (parts.length !== 3) {
+    throw invalid(
+      parts.length === 1
+        ? 'The access token is not a JWT. Request it for an API resource (a "resource" indicator): without one, Logto issues an opaque token that only /oidc/me accepts.'
+        : 'The access token is not a compact JWS (three dot-separated parts).',
+    );
+  }
+  try {
+    return decodeProtectedHeader(token);
+  } catch (error) {
+    throw invalid('The access token header is not valid base64url-encoded JSON.', error);
+  }
+}
+
+const normalizeTyp = (typ: string) => typ.toLowerCase().replace(/^application\//, '');
+
+function checkClaims(claims: LogtoClaims, tolerance: number): void {
+  if (typeof claims.iat === 'number' && claims.iat > Date.now() / 1000 + tolerance) {
+    throw invalid('The token was issued in the future ("iat").');
+  }
+  if (typeof claims.sub !== 'string' || claims.sub === '') throw invalid('The token has no subject ("sub").');
+  if (typeof claims.client_id !== 'string' || claims.client_id === '') throw invalid('The token has no "client_id".');
+  if (claims.scope !== undefined && typeof claims.scope !== 'string') throw invalid('The token\'s "scope" is not a string.');
+  if (claims.organization_id !== undefined && typeof claims.organization_id !== 'string') {
+    throw invalid('The token\'s "organization_id" is not a string.');
+  }
+}
+
+/** What a verified token must still satisfy on every use, cached or not. */
+function checkAuthorization(auth: LogtoAuth, options: ResolvedLogtoOptions): void {
+  if (options.organizationId !== undefined && auth.organizationId !== options.organizationId) {
+    throw invalid('The token is not for this organization.');
+  }
+  assertScopes(auth, ...options.requiredScopes);
+}
+
+function fromJoseError(error: unknown): LogtoAuthError {
+  if (error instanceof errors.JWTExpired) return invalid('The access token expired.', error);
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    const messages: Record<string, string> = {
+      iss: 'The token was issued by another issuer.',
+      aud: 'The token is for another audience (API resource).',
+      nbf: 'The token is not valid yet ("nbf").',
+      iat: 'The token\'s "iat" is not valid.',
+      exp: 'The token has no valid expiry ("exp").',
+    };
+    return invalid(messages[error.claim] ?? `The token's "${error.claim}" claim is not valid.`, error);
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) return invalid('The token signature is not valid.', error);
+  if (error instanceof errors.JOSEAlgNotAllowed) return invalid('The token\'s signing algorithm is not allowed.', error);
+  if (error instanceof errors.JOSENotSupported) return invalid('The token uses an unsupported JWS feature.', error);
+  if (error instanceof errors.JOSEError) return invalid('The access token is malformed.', error);
+  // A key import or crypto failure on a token that named a usable key: not the client's fault, but not verifiable.
+  return invalid('The access token could not be verified.', error);
+}

@@ -1,0 +1,24 @@
+export { assertScopes } from './core/assert-scopes.js';
+export type { LogtoAuth, LogtoClaims } from './core/auth.js';
+export { extractBearerToken, type BearerSource, type NodeHeaders } from './core/bearer.js';
+export {
+  LogtoAuthError,
+  LogtoSupabaseConfigError,
+  isLogtoAuthError,
+  type LogtoAuthErrorCode,
+  type LogtoAuthErrorOptions,
+} from './core/errors.js';
+export { clearJwksCache, type JsonWebKeySet } from './core/jwks.js';
+export type { LogtoOptions } from './core/options.js';
+export { createLogtoVerifier, verifyLogtoToken, type LogtoVerifier, type LogtoVerifierOptions } from './core/verify.js';
+export {
+  createLogtoSupabase,
+  type Authenticated,
+  type LogtoSupabase,
+  type LogtoSupabaseOptions,
+  type SupabaseAccess,
+} from './bridge.js';
+export { fromEnv, type Env } from './env.js';
+export { createServiceRoleClient, createUserSupabaseClient } from './supabase/clients.js';
+export type { CustomClaims, SupabaseOptions } from './supabase/options.js';
+export { signSupabaseJwt, type SubjectOrAuth } from './supabase/sign.js';

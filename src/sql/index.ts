@@ -1,0 +1,13 @@
+import sqlText from '../../sql/logto.sql';
+
+/**
+ * The SQL that installs the `logto` schema helpers (`logto.user_id()`, `logto.client_id()`,
+ * `logto.organization_id()`, `logto.scopes()`, `logto.has_scope(text)`, `logto.is_machine()`)
+ * with commented example policies. Idempotent: safe to run on every deploy.
+ *
+ * @example
+ * import { logtoSql } from 'logto-supabase/sql';
+ * await sql.unsafe(logtoSql); // or paste `npx logto-supabase sql` into Supabase's SQL editor
+ */
+export const logtoSql: string = sqlText;
+export default logtoSql;

@@ -1,0 +1,172 @@
+import type { SupabaseClientOptions } from '@supabase/supabase-js';
+import { importJWK, type JWK } from 'jose';
+import type { LogtoAuth } from '../core/auth.js';
+import { LogtoSupabaseConfigError } from '../core/errors.js';
+import { supabaseKeyKind } from './keys.js';
+
+/** Extra claims for minted JWTs: fixed, or computed from the verified Logto token. */
+export type CustomClaims = Record<string, unknown> | ((auth: LogtoAuth | null) => Record<string, unknown>);
+
+/** How the library reaches Supabase. */
+export interface SupabaseOptions {
+  /** The Supabase project URL, e.g. `https://<project-ref>.supabase.co`. */
+  url: string;
+  /** `'mint'` (default): sign Supabase JWTs; `'third-party'`: Supabase trusts Logto, forward its token. */
+  mode?: 'mint' | 'third-party';
+  /** The anon or `sb_publishable_…` key, sent as `apikey`. */
+  anonKey: string;
+  /** The legacy HS256 JWT secret (at least 32 characters). */
+  jwtSecret?: string;
+  /** A private JWK (ES256 or RS256, with `kid`) imported into Supabase's JWT signing keys. */
+  signingKey?: JWK | string;
+  /** The `service_role` or `sb_secret_…` key, only for service-role clients. */
+  serviceRoleKey?: string;
+  jwt?: {
+    /** Lifetime of minted JWTs in seconds (default 3600), never beyond the Logto token's `exp`. */
+    expiresIn?: number;
+    claims?: CustomClaims;
+  };
+  /** Passed to supabase-js `createClient`, under the library's own auth settings. */
+  clientOptions?: SupabaseClientOptions<any>;
+}
+
+export type SigningKey =
+  | { alg: 'HS256'; kid: undefined; key: Promise<CryptoKey> }
+  | { alg: 'ES256' | 'RS256'; kid: string; key: Promise<CryptoKey> };
+
+/** Supabase options, checked, with defaults applied and the signing key imported once. */
+export interface ResolvedSupabaseOptions {
+  url: string;
+  mode: 'mint' | 'third-party';
+  anonKey: string;
+  serviceRoleKey: string | undefined;
+  signing: SigningKey | undefined;
+  expiresIn: number;
+  claims: CustomClaims | undefined;
+  clientOptions: SupabaseClientOptions<any>;
+}
+
+const fail = (option: string, message: string) => new LogtoSupabaseConfigError(option, message);
+
+function parseSigningKey(option: string, value: JWK | string): SigningKey {
+  let jwk: JWK;
+  if (typeof value === 'string') {
+    try {
+      jwk = JSON.parse(value) as JWK;
+    } catch {
+      throw fail(option, 'is not valid JSON: give the private JWK (e.g. from `supabase gen signing-key --algorithm ES256`).');
+    }
+  } else {
+    jwk = value;
+  }
+  if (typeof jwk !== 'object' || jwk === null) throw fail(option, 'must be a private JWK object.');
+  const alg = jwk.kty === 'EC' && jwk.crv === 'P-256' ? 'ES256' : jwk.kty === 'RSA' ? 'RS256' : undefined;
+  if (!alg || (jwk.alg !== undefined && jwk.alg !== alg)) {
+    throw fail(option, 'must be an ES256 (EC P-256) or RS256 (RSA) key: the algorithms Supabase signing keys support.');
+  }
+  if (typeof jwk.d !== 'string') throw fail(option, 'must be the private key (with "d"), not its public part.');
+  if (typeof jwk.kid !== 'string' || jwk.kid === '') {
+    throw fail(option, 'needs a "kid": Supabase only tries the key whose id the token names.');
+  }
+  const { key_ops: _ops, use: _use, ext: _ext, ...material } = jwk;
+  const key = (importJWK({ ...material, alg }, alg) as Promise<CryptoKey>).catch(() => {
+    throw fail(option, `could not be imported as an ${alg} private key: check that it is the whole JWK.`);
+  });
+  // Surfaced when the first JWT is signed; avoid an unhandled rejection before that.
+  key.catch(() => undefined);
+  return { alg, kid: jwk.kid, key };
+}
+
+function importSecret(secret: string): Promise<CryptoKey> {
+  const key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  key.catch(() => undefined);
+  return key;
+}
+
+export function checkSupabaseUrl(url: unknown, option: string): string {
+  if (typeof url !== 'string' || !/^https?:\/\/[^/\s]+/.test(url)) {
+    throw fail(option, 'is required: your Supabase project URL, e.g. https://<project-ref>.supabase.co.');
+  }
+  return url;
+}
+
+const resolved = new WeakMap<SupabaseOptions, ResolvedSupabaseOptions>();
+
+/** Checks Supabase options once per options object, with messages that name the option and the fix. */
+export function resolveSupabaseOptions(options: SupabaseOptions, prefix = ''): ResolvedSupabaseOptions {
+  const known = typeof options === 'object' && options !== null ? resolved.get(options) : undefined;
+  if (known) return known;
+  const result = checkSupabaseOptions(options, prefix);
+  resolved.set(options, result);
+  return result;
+}
+
+function checkSupabaseOptions(options: SupabaseOptions, prefix: string): ResolvedSupabaseOptions {
+  const name = (option: string) => `${prefix}${option}`;
+  if (typeof options !== 'object' || options === null) {
+    throw fail(prefix.replace(/\.$/, '') || 'supabase', 'Supabase options are required: { url, anonKey, jwtSecret | signingKey }.');
+  }
+  const url = checkSupabaseUrl(options.url, name('url'));
+  const mode = options.mode ?? 'mint';
+  if (mode !== 'mint' && mode !== 'third-party') throw fail(name('mode'), 'must be "mint" or "third-party".');
+  if (typeof options.anonKey !== 'string' || options.anonKey === '') {
+    throw fail(name('anonKey'), 'is required: the anon or publishable (sb_publishable_…) key from Project Settings → API Keys.');
+  }
+  const anonKind = supabaseKeyKind(options.anonKey);
+  if (anonKind === 'secret' || anonKind === 'service_role') {
+    throw fail(name('anonKey'), 'holds a service-role/secret key, which bypasses Row-Level Security: use the anon or publishable key here, and serviceRoleKey for the secret one.');
+  }
+  if (anonKind === 'user-jwt') {
+    throw fail(name('anonKey'), 'holds a user JWT, not an API key: use the anon or publishable key (the minted JWT goes in Authorization, never in apikey).');
+  }
+  const { jwtSecret, signingKey } = options;
+  let signing: SigningKey | undefined;
+  if (mode === 'third-party') {
+    if (jwtSecret !== undefined || signingKey !== undefined) {
+      throw fail(name(jwtSecret !== undefined ? 'jwtSecret' : 'signingKey'), 'is not used in third-party mode (Supabase trusts Logto\'s own tokens): remove it.');
+    }
+  } else {
+    if (jwtSecret !== undefined && signingKey !== undefined) {
+      throw fail(name('jwtSecret'), 'and signingKey are both set: give exactly one of them.');
+    }
+    if (jwtSecret === undefined && signingKey === undefined) {
+      throw fail(name('jwtSecret'), 'or signingKey is required to mint Supabase JWTs (or set mode: "third-party").');
+    }
+    if (jwtSecret !== undefined) {
+      if (typeof jwtSecret !== 'string' || jwtSecret.length < 32) {
+        throw fail(name('jwtSecret'), 'must be the project\'s JWT secret, at least 32 characters (Project Settings → JWT Keys → Legacy JWT secret).');
+      }
+      signing = { alg: 'HS256', kid: undefined, key: importSecret(jwtSecret) };
+    } else {
+      signing = parseSigningKey(name('signingKey'), signingKey!);
+    }
+  }
+  if (options.serviceRoleKey !== undefined && (typeof options.serviceRoleKey !== 'string' || options.serviceRoleKey === '')) {
+    throw fail(name('serviceRoleKey'), 'must be the service_role or sb_secret_… key.');
+  }
+  const expiresIn = options.jwt?.expiresIn ?? 3600;
+  if (!Number.isInteger(expiresIn) || expiresIn < 30 || expiresIn > 86_400) {
+    throw fail(name('jwt.expiresIn'), 'must be a whole number of seconds from 30 to 86400.');
+  }
+  const claims = options.jwt?.claims;
+  if (claims !== undefined && typeof claims !== 'function' && (typeof claims !== 'object' || claims === null)) {
+    throw fail(name('jwt.claims'), 'must be an object of claims or a function (auth) => claims.');
+  }
+  if (typeof claims === 'object' && claims !== null) refuseServiceRole(claims, name('jwt.claims'));
+  return {
+    url,
+    mode,
+    anonKey: options.anonKey,
+    serviceRoleKey: options.serviceRoleKey,
+    signing,
+    expiresIn,
+    claims,
+    clientOptions: options.clientOptions ?? {},
+  };
+}
+
+export function refuseServiceRole(claims: Record<string, unknown>, option: string): void {
+  if (claims.role === 'service_role') {
+    throw fail(option, 'may not set role "service_role": minted JWTs are for RLS-bound users; use createServiceRoleClient for trusted work.');
+  }
+}
