@@ -12,6 +12,7 @@ import {
   createServiceRoleClient,
   createUserSupabaseClient,
 } from './supabase/clients.js';
+import { lazySupabaseClient } from './supabase/lazy-client.js';
 import { resolveSupabaseOptions, type SupabaseOptions } from './supabase/options.js';
 
 /** Options of `createLogtoSupabase` and of every adapter. */
@@ -37,8 +38,8 @@ export type SupabaseAccess = 'user' | 'machine' | 'service_role' | 'anon';
 export interface Authenticated {
   /** The verified token, or `null` for an anonymous request in optional mode. */
   auth: LogtoAuth | null;
-  /** The client for this request, made on first access. */
-  readonly supabase: SupabaseClient;
+  /** The client for this request; the real one is made when it is first used. */
+  supabase: SupabaseClient;
   access: SupabaseAccess;
 }
 
@@ -123,12 +124,48 @@ export function createLogtoSupabase(options: LogtoSupabaseOptions): LogtoSupabas
 }
 
 function lazily(auth: LogtoAuth | null, { access, client }: ReturnType<LogtoSupabase['supabaseFor']>): Authenticated {
-  let made: SupabaseClient | undefined;
-  return {
-    auth,
-    access,
-    get supabase() {
-      return (made ??= client());
-    },
-  };
+  return { auth, access, supabase: lazySupabaseClient(client) };
+}
+
+const isBridge = (value: object): value is LogtoSupabase => typeof (value as LogtoSupabase).authenticate === 'function';
+
+const bridgesByOptions = new WeakMap<object, LogtoSupabase>();
+const bridgesByValue = new Map<string, LogtoSupabase>();
+const maxBridgesByValue = 32;
+
+/** The same options, written out; undefined when they hold functions (then only identity counts). */
+function fingerprint(options: LogtoSupabaseOptions): string | undefined {
+  let plain = true;
+  const text = JSON.stringify([options.logto, { ...options.supabase }, options.machines, options.optional], (_key, value: unknown) => {
+    if (typeof value === 'function') plain = false;
+    return value;
+  });
+  return plain ? text : undefined;
+}
+
+/**
+ * The bridge for adapter options: a bridge as is, or one made once per options object. Options
+ * rebuilt per request with the same values (e.g. `(c) => fromEnv(c.env)` on Workers) share one.
+ */
+export function toLogtoSupabase(input: LogtoSupabaseOptions | LogtoSupabase): LogtoSupabase {
+  if (typeof input === 'object' && input !== null && isBridge(input)) return input;
+  let bridge = bridgesByOptions.get(input);
+  if (bridge) return bridge;
+  const key = typeof input === 'object' && input !== null ? fingerprint(input) : undefined;
+  bridge = key === undefined ? undefined : bridgesByValue.get(key);
+  if (!bridge) {
+    bridge = createLogtoSupabase(input);
+    if (key !== undefined) {
+      bridgesByValue.set(key, bridge);
+      if (bridgesByValue.size > maxBridgesByValue) bridgesByValue.delete(bridgesByValue.keys().next().value!);
+    }
+  }
+  bridgesByOptions.set(input, bridge);
+  return bridge;
+}
+
+/** What `requireScopes` middleware checks: a token is present and holds every scope. */
+export function requireAuthScopes(auth: LogtoAuth | null | undefined, scopes: string[]): void {
+  if (!auth) throw new LogtoAuthError('missing_token', 'Authorization header with a Bearer token is required.');
+  assertScopes(auth, ...scopes);
 }

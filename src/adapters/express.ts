@@ -1,1 +1,89 @@
-export {};
+import type { SupabaseClient } from '@supabase/supabase-js';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import { requireAuthScopes, toLogtoSupabase, type LogtoSupabase, type LogtoSupabaseOptions } from '../bridge.js';
+import type { LogtoAuth } from '../core/auth.js';
+import { isLogtoAuthError, type LogtoAuthError } from '../core/errors.js';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The verified Logto token (`null` for an anonymous request in optional mode). */
+      auth?: LogtoAuth | null;
+      /** A Supabase client acting as the token's user (RLS applies), or the service role for allowlisted machines. */
+      supabase?: SupabaseClient;
+    }
+  }
+}
+
+export interface ExpressAdapterOptions {
+  /** `'respond'` (default): answer auth failures here; `'next'`: hand them to `next(err)`. */
+  onError?: 'respond' | 'next';
+}
+
+export type { LogtoAuth, LogtoSupabaseOptions };
+
+function respond(res: Response, error: LogtoAuthError): void {
+  res.status(error.status).set(error.headers).json(error.toJSON());
+}
+
+/**
+ * Express (4 and 5) middleware: verifies the Logto bearer token and sets `req.auth` and
+ * `req.supabase`. Auth failures are answered with the RFC 6750 status, `WWW-Authenticate` and
+ * a JSON body.
+ *
+ * @example
+ * app.use('/api', logtoSupabase(fromEnv()));
+ * app.get('/api/posts', async (req, res) => res.json((await req.supabase!.from('posts').select()).data));
+ */
+export function logtoSupabase(
+  options: (LogtoSupabaseOptions & ExpressAdapterOptions) | LogtoSupabase,
+  { onError = (options as ExpressAdapterOptions).onError ?? 'respond' }: ExpressAdapterOptions = {},
+): RequestHandler {
+  const bridge = toLogtoSupabase(options);
+  return (req: Request, res: Response, next: NextFunction) => {
+    bridge.authenticate(req.headers).then(
+      ({ auth, supabase }) => {
+        req.auth = auth;
+        req.supabase = supabase;
+        next();
+      },
+      (error: unknown) => {
+        if (isLogtoAuthError(error) && onError === 'respond') respond(res, error);
+        else next(error);
+      },
+    );
+  };
+}
+
+/**
+ * Middleware for one route: 403 `insufficient_scope` unless the token holds every scope.
+ *
+ * @example
+ * app.post('/api/posts', requireScopes('write:posts'), createPost);
+ */
+export function requireScopes(...scopes: string[]): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    try {
+      requireAuthScopes(req.auth, scopes);
+      next();
+    } catch (error) {
+      if (isLogtoAuthError(error)) respond(res, error);
+      else next(error);
+    }
+  };
+}
+
+/**
+ * Error middleware answering a `LogtoAuthError` thrown by a handler (e.g. `assertScopes`) like a
+ * verification failure; other errors go on to the next error handler.
+ *
+ * @example
+ * app.use(logtoAuthErrorHandler());
+ */
+export function logtoAuthErrorHandler(): ErrorRequestHandler {
+  return (error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (isLogtoAuthError(error) && !res.headersSent) respond(res, error);
+    else next(error);
+  };
+}

@@ -1,1 +1,77 @@
-export {};
+import type { SupabaseClient } from '@supabase/supabase-js';
+import type { Context, Env, MiddlewareHandler } from 'hono';
+import { requireAuthScopes, toLogtoSupabase, type LogtoSupabase, type LogtoSupabaseOptions } from '../bridge.js';
+import type { LogtoAuth } from '../core/auth.js';
+import { isLogtoAuthError } from '../core/errors.js';
+
+/** The context variables the middleware sets: `c.get('auth')`, `c.get('supabase')`. */
+export type LogtoSupabaseVariables = {
+  /** The verified Logto token (`null` for an anonymous request in optional mode). */
+  auth: LogtoAuth | null;
+  /** A Supabase client acting as the token's user (RLS applies), or the service role for allowlisted machines. */
+  supabase: SupabaseClient;
+};
+
+/** A Hono `Env` with the middleware's variables, for `new Hono<LogtoSupabaseEnv>()`. */
+export type LogtoSupabaseEnv = { Variables: LogtoSupabaseVariables };
+
+/** Options, a bridge, or a function of the context (so secrets can come from `c.env` on Workers). */
+export type HonoLogtoSupabaseOptions<E extends Env = Env> =
+  | LogtoSupabaseOptions
+  | LogtoSupabase
+  | ((c: Context<E>) => LogtoSupabaseOptions | LogtoSupabase);
+
+export type { LogtoAuth, LogtoSupabaseOptions };
+
+/** Answers a `LogtoAuthError` from the middleware or the handlers after it; others propagate. */
+async function answeringAuthErrors(c: Context, run: () => Promise<void>): Promise<Response | void> {
+  try {
+    await run();
+  } catch (error) {
+    if (!isLogtoAuthError(error)) throw error;
+    return error.toResponse();
+  }
+  // Hono catches handler errors itself and keeps them on the context.
+  if (isLogtoAuthError(c.error)) {
+    const { error } = c;
+    c.error = undefined;
+    c.res = error.toResponse();
+  }
+}
+
+/**
+ * Hono middleware (Web APIs only: Node, Bun, Deno, Workers): verifies the Logto bearer token and
+ * sets `c.get('auth')` and `c.get('supabase')`.
+ *
+ * @example
+ * const app = new Hono<{ Bindings: Record<string, string>; Variables: LogtoSupabaseVariables }>();
+ * app.use('/api/*', logtoSupabase((c) => fromEnv(c.env)));
+ * app.get('/api/posts', async (c) => c.json((await c.get('supabase').from('posts').select()).data));
+ */
+export function logtoSupabase<E extends Env = Env>(
+  options: HonoLogtoSupabaseOptions<E>,
+): MiddlewareHandler<E & { Variables: LogtoSupabaseVariables }> {
+  const fixed = typeof options === 'function' ? undefined : toLogtoSupabase(options);
+  return (c, next) =>
+    answeringAuthErrors(c, async () => {
+      const bridge = fixed ?? toLogtoSupabase((options as (c: Context<E>) => LogtoSupabaseOptions | LogtoSupabase)(c as Context<E>));
+      const { auth, supabase } = await bridge.authenticate(c.req.raw);
+      c.set('auth', auth);
+      c.set('supabase', supabase);
+      await next();
+    });
+}
+
+/**
+ * Middleware for one route: 403 `insufficient_scope` unless the token holds every scope.
+ *
+ * @example
+ * app.post('/api/posts', requireScopes('write:posts'), createPost);
+ */
+export function requireScopes<E extends Env = Env>(...scopes: string[]): MiddlewareHandler<E & { Variables: LogtoSupabaseVariables }> {
+  return (c, next) =>
+    answeringAuthErrors(c, async () => {
+      requireAuthScopes(c.get('auth'), scopes);
+      await next();
+    });
+}

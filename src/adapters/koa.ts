@@ -1,1 +1,70 @@
-export {};
+import type { SupabaseClient } from '@supabase/supabase-js';
+import type { Context, Middleware, Next } from 'koa';
+import { requireAuthScopes, toLogtoSupabase, type LogtoSupabase, type LogtoSupabaseOptions } from '../bridge.js';
+import type { LogtoAuth } from '../core/auth.js';
+import { isLogtoAuthError, type LogtoAuthError } from '../core/errors.js';
+
+/** What the middleware adds to `ctx` and `ctx.state`. */
+export interface LogtoSupabaseContext {
+  /** The verified Logto token (`null` for an anonymous request in optional mode). */
+  auth?: LogtoAuth | null;
+  /** A Supabase client acting as the token's user (RLS applies), or the service role for allowlisted machines. */
+  supabase?: SupabaseClient;
+}
+
+declare module 'koa' {
+  interface DefaultContext extends LogtoSupabaseContext {}
+  interface DefaultState extends LogtoSupabaseContext {}
+}
+
+export type { LogtoAuth, LogtoSupabaseOptions };
+
+function respond(ctx: Context, error: LogtoAuthError): void {
+  ctx.status = error.status;
+  ctx.set(error.headers);
+  ctx.body = error.toJSON();
+}
+
+/** Answers a `LogtoAuthError` from the rest of the chain; other errors propagate. */
+async function answeringAuthErrors(ctx: Context, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    if (!isLogtoAuthError(error)) throw error;
+    respond(ctx, error);
+  }
+}
+
+/**
+ * Koa (2 and 3) middleware: verifies the Logto bearer token and sets `ctx.auth`, `ctx.supabase`
+ * (the names of the Logto guide) and `ctx.state.auth`, `ctx.state.supabase`. A `LogtoAuthError`
+ * thrown downstream (e.g. by `assertScopes`) is answered the same way as a failed verification.
+ *
+ * @example
+ * app.use(logtoSupabase(fromEnv()));
+ * router.get('/posts', async (ctx) => { ctx.body = (await ctx.supabase!.from('posts').select()).data; });
+ */
+export function logtoSupabase(options: LogtoSupabaseOptions | LogtoSupabase): Middleware {
+  const bridge = toLogtoSupabase(options);
+  return (ctx: Context, next: Next) =>
+    answeringAuthErrors(ctx, async () => {
+      const { auth, supabase } = await bridge.authenticate(ctx.headers);
+      ctx.auth = ctx.state.auth = auth;
+      ctx.supabase = ctx.state.supabase = supabase;
+      await next();
+    });
+}
+
+/**
+ * Middleware for one route: 403 `insufficient_scope` unless the token holds every scope.
+ *
+ * @example
+ * router.post('/posts', requireScopes('write:posts'), createPost);
+ */
+export function requireScopes(...scopes: string[]): Middleware {
+  return (ctx: Context, next: Next) =>
+    answeringAuthErrors(ctx, async () => {
+      requireAuthScopes(ctx.auth, scopes);
+      await next();
+    });
+}
