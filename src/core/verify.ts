@@ -60,7 +60,7 @@ const verifiers = new WeakMap<LogtoOptions, LogtoVerifier>();
  * });
  * auth.userId; // "a1ic3x9k2m4p", or null for a machine-to-machine token
  */
-export function verifyLogtoToken(token: string, options: LogtoVerifierOptions): Promise<LogtoAuth> {
+export async function verifyLogtoToken(token: string, options: LogtoVerifierOptions): Promise<LogtoAuth> {
   let verify = verifiers.get(options);
   if (!verify) {
     verify = createLogtoVerifier(options);
@@ -117,12 +117,16 @@ function readHeader(token: string): JWSHeaderParameters {
         : 'The access token is not a compact JWS (three dot-separated parts).',
     );
   }
+  // Decoders skip stray characters, so a token that differs from the signed one would still verify.
+  if (!compactJws.test(token)) throw invalid('The access token contains characters outside base64url.');
   try {
     return decodeProtectedHeader(token);
   } catch (error) {
     throw invalid('The access token header is not valid base64url-encoded JSON.', error);
   }
 }
+
+const compactJws = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 const normalizeTyp = (typ: string) => typ.toLowerCase().replace(/^application\//, '');
 
