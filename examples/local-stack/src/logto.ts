@@ -25,6 +25,11 @@ export interface LocalLogtoOptions {
   redirectUris?: string[];
   /** Post-sign-out redirect URIs for the web app. */
   postLogoutRedirectUris?: string[];
+  /**
+   * Claims added to every JWT access token, as Logto's custom access token claims script does
+   * (e.g. `{ role: 'authenticated' }` for Supabase third-party auth). Built-in claims win.
+   */
+  customAccessTokenClaims?: Record<string, unknown>;
 }
 
 export type UserName = keyof typeof users;
@@ -205,6 +210,9 @@ export async function startLocalLogto(options: LocalLogtoOptions = {}): Promise<
               // oidc-provider drops an empty scope; Logto always sends `scope`, possibly "".
               jwt: (_ctx: KoaContextWithOIDC, _token: unknown, jwt: { payload: Record<string, unknown> }) => {
                 jwt.payload.scope ??= '';
+                for (const [name, value] of Object.entries(options.customAccessTokenClaims ?? {})) {
+                  if (!(name in jwt.payload)) jwt.payload[name] = value;
+                }
               },
             },
           },
