@@ -96,6 +96,24 @@ as $$
   select coalesce(required = any(logto.scopes()), false)
 $$;
 
+-- Over the Data API: what the database sees of the caller. `npx logto-supabase doctor` calls it
+-- to check that a token is accepted and that these helpers are installed. It returns only the
+-- caller's own claims.
+create or replace function public.logto_supabase_probe() returns jsonb
+language sql stable
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'helpers_version', 1,
+    'role', current_user,
+    'user_id', logto.user_id(),
+    'client_id', logto.client_id(),
+    'organization_id', logto.organization_id(),
+    'is_machine', logto.is_machine(),
+    'scopes', to_jsonb(logto.scopes())
+  )
+$$;
+
 do $$
 declare
   r text;
@@ -104,6 +122,7 @@ begin
     if exists (select 1 from pg_catalog.pg_roles where rolname = r) then
       execute format('grant usage on schema logto to %I', r);
       execute format('grant execute on all functions in schema logto to %I', r);
+      execute format('grant execute on function public.logto_supabase_probe() to %I', r);
     end if;
   end loop;
 end
