@@ -107,6 +107,12 @@ export function createLogtoSupabase(options: LogtoSupabaseOptions): LogtoSupabas
     return { access: auth.isMachine ? 'machine' : 'user', client: () => createUserSupabaseClient(auth, supabase) };
   };
 
+  const verifyForSupabase = async (token: string) => {
+    const auth = await verify(token);
+    if (mode === 'third-party') assertThirdPartyRole(auth.claims.role);
+    return auth;
+  };
+
   const authenticate: LogtoSupabase['authenticate'] = async (source) => {
     let token: string;
     try {
@@ -115,12 +121,11 @@ export function createLogtoSupabase(options: LogtoSupabaseOptions): LogtoSupabas
       if (optional && error instanceof LogtoAuthError && error.code === 'missing_token') return lazily(null, supabaseFor(null));
       throw error;
     }
-    const auth = await verify(token);
-    if (mode === 'third-party') assertThirdPartyRole(auth.claims.role);
+    const auth = await verifyForSupabase(token);
     return lazily(auth, supabaseFor(auth));
   };
 
-  return { authenticate, verify, supabaseFor };
+  return { authenticate, verify: verifyForSupabase, supabaseFor };
 }
 
 function lazily(auth: LogtoAuth | null, { access, client }: ReturnType<LogtoSupabase['supabaseFor']>): Authenticated {

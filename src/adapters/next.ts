@@ -20,6 +20,12 @@ export type LogtoSupabaseRouteHandler<Params> = (
   context: LogtoSupabaseRouteContext<Params>,
 ) => Response | Promise<Response>;
 
+/** A route handler as Next calls it; the first form lets tests and other code call it with a request alone. */
+export interface LogtoSupabaseRoute<Params> {
+  (request: Request): Promise<Response>;
+  (request: Request, context: { params: Params }): Promise<Response>;
+}
+
 export type { LogtoAuth, LogtoSupabaseOptions };
 
 /**
@@ -37,9 +43,9 @@ export type { LogtoAuth, LogtoSupabaseOptions };
 export function withLogtoSupabase<Params = Promise<Record<string, string | string[]>>>(
   options: LogtoSupabaseOptions | LogtoSupabase | (() => LogtoSupabaseOptions | LogtoSupabase),
   handler: LogtoSupabaseRouteHandler<Params>,
-): (request: Request, context?: { params: Params }) => Promise<Response> {
+): LogtoSupabaseRoute<Params> {
   let bridge = typeof options === 'function' ? undefined : toLogtoSupabase(options);
-  return async (request, context) => {
+  return async (request: Request, context?: { params: Params }) => {
     try {
       bridge ??= toLogtoSupabase((options as () => LogtoSupabaseOptions | LogtoSupabase)());
       const { auth, supabase } = await bridge.authenticate(request);

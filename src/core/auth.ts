@@ -43,17 +43,18 @@ export function organizationOf(claims: Pick<LogtoClaims, 'aud' | 'organization_i
   return audience && audience.length > organizationAudience.length ? audience.slice(organizationAudience.length) : null;
 }
 
+/** Frozen: a verified token is cached and shared by requests, so no handler may change it for the next. */
 export function toLogtoAuth(token: string, claims: LogtoClaims): LogtoAuth {
   const isMachine = claims.sub === claims.client_id;
-  return {
+  return Object.freeze({
     token,
-    claims,
+    claims: Object.freeze(claims),
     subject: claims.sub,
     userId: isMachine ? null : claims.sub,
     clientId: claims.client_id,
     isMachine,
-    scopes: (claims.scope ?? '').split(' ').filter(Boolean),
+    scopes: Object.freeze((claims.scope ?? '').split(' ').filter(Boolean)) as string[],
     organizationId: organizationOf(claims),
     expiresAt: claims.exp,
-  };
+  });
 }

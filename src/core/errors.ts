@@ -64,6 +64,11 @@ export class LogtoAuthError extends Error {
     });
   }
 
+  /** The same as `toResponse()`: Hono's error handler answers errors that have it, without logging them. */
+  getResponse(): Response {
+    return this.toResponse();
+  }
+
   /** The response body: `{ error, error_description }` (RFC 6749 §5.2 shape). */
   toJSON(): { error: LogtoAuthErrorCode; error_description: string } {
     return { error: this.code, error_description: this.message };

@@ -139,7 +139,8 @@ export class RemoteKeySet {
       if (now - this.failedAt < failureBackoffMs && !this.inflight) throw this.unavailable();
       await this.reload(true);
     } else if (now - this.loadedAt > this.settings.maxAgeMs && now - this.fetchedAt > this.settings.cooldownMs) {
-      await this.reload(false);
+      // Refreshed in the background: requests go on with the keys we have, even if Logto is slow or down.
+      void this.reload(false);
     }
     let jwk = pickKey(this.cache, header);
     if (!jwk && Date.now() - this.fetchedAt > this.settings.cooldownMs) {
@@ -179,7 +180,7 @@ export class RemoteKeySet {
       signal: AbortSignal.timeout(this.settings.timeoutMs),
     });
     if (response.status !== 200) {
-      await response.body?.cancel().catch(() => undefined);
+      discard(response.body);
       throw new Error(`the JWKS endpoint answered HTTP ${response.status}`);
     }
     const text = await readLimited(response, maxJwksBytes);
@@ -203,10 +204,18 @@ export class RemoteKeySet {
   }
 }
 
+/**
+ * Drops a body we will not read. Not awaited: the cancel of a tee'd body (a fetch wrapper that
+ * clones responses, such as msw) only settles once every branch is cancelled.
+ */
+function discard(body: ReadableStream<Uint8Array> | null): void {
+  body?.cancel().catch(() => undefined);
+}
+
 async function readLimited(response: Response, limit: number): Promise<string> {
   const declared = Number(response.headers.get('content-length'));
   if (declared > limit) {
-    await response.body?.cancel().catch(() => undefined);
+    discard(response.body);
     throw new Error(`the key set is larger than ${limit} bytes`);
   }
   if (!response.body) return '';
@@ -218,7 +227,7 @@ async function readLimited(response: Response, limit: number): Promise<string> {
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel().catch(() => undefined);
+      reader.cancel().catch(() => undefined);
       throw new Error(`the key set is larger than ${limit} bytes`);
     }
     chunks.push(value);

@@ -109,16 +109,16 @@ async function verifySignedToken(token: unknown, options: ResolvedLogtoOptions, 
 }
 
 function readHeader(token: string): JWSHeaderParameters {
+  // Decoders skip stray characters, so a token that differs from the signed one would still verify.
+  if (!base64urlAndDots.test(token)) throw invalid('The access token contains characters outside base64url.');
   const parts = token.split('.');
-  if (parts.length !== 3) {
+  if (parts.length !== 3 || parts[0] === '' || parts[1] === '') {
     throw invalid(
       parts.length === 1
         ? 'The access token is not a JWT. Request it for an API resource (a "resource" indicator): without one, Logto issues an opaque token that only /oidc/me accepts.'
         : 'The access token is not a compact JWS (three dot-separated parts).',
     );
   }
-  // Decoders skip stray characters, so a token that differs from the signed one would still verify.
-  if (!compactJws.test(token)) throw invalid('The access token contains characters outside base64url.');
   try {
     return decodeProtectedHeader(token);
   } catch (error) {
@@ -126,7 +126,7 @@ function readHeader(token: string): JWSHeaderParameters {
   }
 }
 
-const compactJws = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+const base64urlAndDots = /^[A-Za-z0-9_.-]+$/;
 
 const normalizeTyp = (typ: string) => typ.toLowerCase().replace(/^application\//, '');
 

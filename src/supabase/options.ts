@@ -92,8 +92,11 @@ export function checkSupabaseUrl(url: unknown, option: string): string {
 
 const resolved = new WeakMap<SupabaseOptions, ResolvedSupabaseOptions>();
 
-/** Checks Supabase options once per options object, with messages that name the option and the fix. */
-export function resolveSupabaseOptions(options: SupabaseOptions, prefix = ''): ResolvedSupabaseOptions {
+/**
+ * Checks Supabase options once per options object, with messages that name the option and the fix
+ * (`supabase.jwtSecret`, as the bridge's options and the other Supabase errors call it).
+ */
+export function resolveSupabaseOptions(options: SupabaseOptions, prefix = 'supabase.'): ResolvedSupabaseOptions {
   const known = typeof options === 'object' && options !== null ? resolved.get(options) : undefined;
   if (known) return known;
   const result = checkSupabaseOptions(options, prefix);

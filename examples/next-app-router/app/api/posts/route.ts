@@ -1,0 +1,18 @@
+import { withLogtoSupabase } from 'logto-supabase/next';
+import { getOptions } from '../../../lib/config';
+
+export const dynamic = 'force-dynamic';
+
+/**
+ * A Bearer-token API in the same app (for SPAs, mobile apps and other services): the Logto access
+ * token for the API resource is verified, and the query runs as its user under RLS.
+ * `() => options` reads the environment on the first request, not at build time.
+ */
+export const GET = withLogtoSupabase(
+  () => ({ ...getOptions(), logto: { ...getOptions().logto, requiredScopes: ['read:posts'] } }),
+  async (_request, { auth, supabase }) => {
+    const { data, error } = await supabase.from('posts').select('id, title, user_id').order('id');
+    if (error) return Response.json({ error: error.message }, { status: 502 });
+    return Response.json({ userId: auth?.userId ?? null, posts: data });
+  },
+);

@@ -1,0 +1,292 @@
+/**
+ * One app, four frameworks: every driver mounts the same endpoints on a real instance of its
+ * framework (served on 127.0.0.1; Next route handlers are called with a `Request`) and exposes
+ * the same `request()`, so one scenario table can run against all four adapters.
+ */
+import { once } from 'node:events';
+import type { IncomingMessage, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { SupabaseClient } from '@supabase/supabase-js';
+import express from 'express';
+import { Hono, type Context as HonoContext } from 'hono';
+import Koa, { type Middleware } from 'koa';
+import { assertScopes, type LogtoAuth, type LogtoSupabaseOptions } from 'logto-supabase';
+import * as expressAdapter from 'logto-supabase/express';
+import * as honoAdapter from 'logto-supabase/hono';
+import * as koaAdapter from 'logto-supabase/koa';
+import * as nextAdapter from 'logto-supabase/next';
+
+export interface DriverRequest {
+  /** Sent as `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Extra headers; an `authorization` here replaces the one from `token`. */
+  headers?: Record<string, string>;
+  /** Sent as JSON. */
+  body?: unknown;
+}
+
+export interface DriverResponse {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON, the text of another body, or `null` when empty. */
+  body: unknown;
+}
+
+export interface RunningApp {
+  request(method: string, path: string, request?: DriverRequest): Promise<DriverResponse>;
+  close(): Promise<void>;
+}
+
+export interface Driver {
+  name: 'express' | 'koa' | 'hono' | 'next';
+  /** Builds the app with these `createLogtoSupabase` options and starts serving it. */
+  start(options: LogtoSupabaseOptions): Promise<RunningApp>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the app does, the same in every framework: drivers only translate.
+
+interface RouteInput {
+  auth: LogtoAuth | null;
+  supabase: SupabaseClient;
+  body: unknown;
+}
+
+interface RouteOutput {
+  status: number;
+  body: unknown;
+}
+
+interface Endpoint {
+  method: 'GET' | 'POST';
+  path: string;
+  /** Mounted with `optional: true`: a request without a token gets `auth: null` and an anon client. */
+  optional?: boolean;
+  /** Guarded by the adapter's `requireScopes(...)`. */
+  scopes?: string[];
+  handle(input: RouteInput): RouteOutput | Promise<RouteOutput>;
+}
+
+/** Explicit columns: `created_at` differs on every seed, and the tests compare whole bodies. */
+const postColumns = 'id, user_id, title';
+
+/** A supabase-js result as the app answers it: the rows, or the status and code Supabase refused with. */
+function answer(result: { data: unknown; error: { code: string; message: string } | null; status: number }, okStatus: number): RouteOutput {
+  if (result.error) return { status: result.status, body: { code: result.error.code, message: result.error.message } };
+  return { status: okStatus, body: result.data };
+}
+
+function newPost(body: unknown): { title: string; user_id?: string } {
+  const { title, user_id } = (body ?? {}) as { title?: unknown; user_id?: unknown };
+  if (typeof title !== 'string') throw new Error('POST /api/posts needs a string "title"');
+  return typeof user_id === 'string' ? { title, user_id } : { title };
+}
+
+export const endpoints: Endpoint[] = [
+  {
+    method: 'GET',
+    path: '/api/posts',
+    handle: async ({ supabase }) => answer(await supabase.from('posts').select(postColumns).order('id'), 200),
+  },
+  {
+    method: 'POST',
+    path: '/api/posts',
+    handle: async ({ supabase, body }) => answer(await supabase.from('posts').insert(newPost(body)).select(postColumns), 201),
+  },
+  {
+    method: 'POST',
+    path: '/api/admin',
+    scopes: ['admin:posts'],
+    handle: ({ auth }) => ({ status: 200, body: { subject: auth?.subject ?? null } }),
+  },
+  {
+    method: 'GET',
+    path: '/api/assert',
+    handle: ({ auth }) => {
+      assertScopes(auth!, 'admin:posts');
+      return { status: 200, body: { subject: auth!.subject } };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/public',
+    optional: true,
+    handle: async ({ auth, supabase }) => {
+      const whoami = await supabase.rpc('whoami');
+      const posts = await supabase.from('posts').select('id').order('id');
+      return {
+        status: 200,
+        body: {
+          subject: auth?.subject ?? null,
+          database: whoami.data,
+          posts: posts.error ? { status: posts.status, code: posts.error.code } : posts.data,
+        },
+      };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/lazy',
+    handle: ({ auth }) => ({ status: 200, body: { subject: auth?.subject ?? null } }),
+  },
+];
+
+/** A request body as the handlers see it: JSON, or `undefined` when there is none. */
+const parseJson = (text: string): unknown => (text === '' ? undefined : JSON.parse(text));
+
+const findEndpoint = (method: string, path: string) => endpoints.find((endpoint) => endpoint.method === method && endpoint.path === path);
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+function outgoingHeaders({ token, headers = {}, body }: DriverRequest): Headers {
+  const result = new Headers(headers);
+  if (token !== undefined && !result.has('authorization')) result.set('authorization', `Bearer ${token}`);
+  if (body !== undefined) result.set('content-type', 'application/json');
+  return result;
+}
+
+async function readResponse(response: Response): Promise<DriverResponse> {
+  const text = await response.text();
+  const isJson = (response.headers.get('content-type') ?? '').split(';')[0]!.trim() === 'application/json';
+  return { status: response.status, headers: response.headers, body: text === '' ? null : isJson ? JSON.parse(text) : text };
+}
+
+/** Serves a Node HTTP server on a free loopback port and talks to it with fetch. */
+async function overHttp(server: Server): Promise<RunningApp> {
+  if (!server.listening) {
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+  }
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    async request(method, path, request = {}) {
+      const response = await fetch(`${base}${path}`, {
+        method,
+        headers: outgoingHeaders(request),
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      });
+      return readResponse(response);
+    },
+    async close() {
+      const closed = new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+const optionalMode = (options: LogtoSupabaseOptions): LogtoSupabaseOptions => ({ ...options, optional: true });
+
+// ---------------------------------------------------------------------------------------------
+// The drivers
+
+const expressDriver: Driver = {
+  name: 'express',
+  async start(options) {
+    const { logtoSupabase, requireScopes, logtoAuthErrorHandler } = expressAdapter;
+    const strict = logtoSupabase(options);
+    const optional = logtoSupabase(optionalMode(options));
+    const app = express();
+    app.use(express.json());
+    for (const endpoint of endpoints) {
+      const route = endpoint.method === 'GET' ? app.get.bind(app) : app.post.bind(app);
+      const guards = endpoint.scopes ? [requireScopes(...endpoint.scopes)] : [];
+      route(endpoint.path, endpoint.optional ? optional : strict, ...guards, async (req: express.Request, res: express.Response) => {
+        const { status, body } = await endpoint.handle({ auth: req.auth ?? null, supabase: req.supabase!, body: req.body });
+        res.status(status).json(body);
+      });
+    }
+    // Express 5 hands errors of async handlers to the error middleware.
+    app.use(logtoAuthErrorHandler());
+    return overHttp(app.listen(0, '127.0.0.1'));
+  },
+};
+
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return parseJson(Buffer.concat(chunks).toString('utf8'));
+}
+
+const koaDriver: Driver = {
+  name: 'koa',
+  async start(options) {
+    const { logtoSupabase, requireScopes } = koaAdapter;
+    const strict = logtoSupabase(options);
+    const optional = logtoSupabase(optionalMode(options));
+    const app = new Koa();
+    // No router is installed: routes are matched by hand, each one a chain of middleware.
+    app.use(async (ctx, next) => {
+      const endpoint = findEndpoint(ctx.method, ctx.path);
+      if (!endpoint) return next();
+      const handler: Middleware = async (ctx) => {
+        const body = await readJsonBody(ctx.req);
+        const output = await endpoint.handle({ auth: ctx.auth ?? null, supabase: ctx.supabase!, body });
+        ctx.status = output.status;
+        ctx.body = output.body;
+      };
+      const run = () => handler(ctx, next);
+      const guarded = endpoint.scopes ? requireScopes(...endpoint.scopes) : undefined;
+      await (endpoint.optional ? optional : strict)(ctx, guarded ? () => guarded(ctx, run) : run);
+    });
+    return overHttp(app.listen(0, '127.0.0.1'));
+  },
+};
+
+const honoDriver: Driver = {
+  name: 'hono',
+  async start(options) {
+    const { logtoSupabase, requireScopes } = honoAdapter;
+    const strict = logtoSupabase(options);
+    const optional = logtoSupabase(optionalMode(options));
+    const app = new Hono<honoAdapter.LogtoSupabaseEnv>();
+    for (const endpoint of endpoints) {
+      const handler = async (c: HonoContext<honoAdapter.LogtoSupabaseEnv>) => {
+        const body = parseJson(await c.req.text());
+        const output = await endpoint.handle({ auth: c.get('auth'), supabase: c.get('supabase'), body });
+        return Response.json(output.body, { status: output.status });
+      };
+      const authenticate = endpoint.optional ? optional : strict;
+      if (endpoint.scopes) app.on(endpoint.method, endpoint.path, authenticate, requireScopes(...endpoint.scopes), handler);
+      else app.on(endpoint.method, endpoint.path, authenticate, handler);
+    }
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
+    await once(server, 'listening');
+    return overHttp(server);
+  },
+};
+
+const nextDriver: Driver = {
+  name: 'next',
+  async start(options) {
+    const { withLogtoSupabase, requireScopes } = nextAdapter;
+    // What `export const GET = withLogtoSupabase(...)` in each app/api/<name>/route.ts would hold.
+    const routeHandlers = new Map(
+      endpoints.map((endpoint) => {
+        const handler: nextAdapter.LogtoSupabaseRouteHandler<Promise<Record<string, string>>> = async (request, { auth, supabase }) => {
+          const body = parseJson(await request.text());
+          const output = await endpoint.handle({ auth, supabase, body });
+          return Response.json(output.body, { status: output.status });
+        };
+        const guarded = endpoint.scopes ? requireScopes(...endpoint.scopes)(handler) : handler;
+        return [`${endpoint.method} ${endpoint.path}`, withLogtoSupabase(endpoint.optional ? optionalMode(options) : options, guarded)];
+      }),
+    );
+    return {
+      async request(method, path, request = {}) {
+        const route = routeHandlers.get(`${method} ${path}`);
+        if (!route) return { status: 404, headers: new Headers(), body: null };
+        const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+        const response = await route(new Request(`http://localhost${path}`, { method, headers: outgoingHeaders(request), body }), {
+          params: Promise.resolve({}),
+        });
+        return readResponse(response);
+      },
+      async close() {},
+    };
+  },
+};
+
+export const drivers: Driver[] = [expressDriver, koaDriver, honoDriver, nextDriver];

@@ -1,0 +1,321 @@
+/**
+ * createLogtoSupabase(...).authenticate(request): which Supabase access each token gets, when
+ * the client is built, third-party mode, and the verified-token cache.
+ */
+import { decodeJwt, jwtVerify } from 'jose';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  createLogtoSupabase,
+  LogtoAuthError,
+  type Authenticated,
+  type LogtoSupabaseOptions,
+  type SupabaseOptions,
+} from '../../src/index.js';
+import type { LogtoVerifierOptions } from '../../src/core/verify.js';
+import {
+  APP_ID,
+  AUDIENCE,
+  ENDPOINT,
+  generateTestKey,
+  jwksFetch,
+  jwksOf,
+  JWKS_URI,
+  M2M_APP_ID,
+  machineClaims,
+  nowSeconds,
+  signToken,
+  USER_ID,
+  type Claims,
+} from '../helpers/tokens.js';
+
+const JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters';
+const SUPABASE_URL = 'https://abcdefghijklmnopqrst.supabase.co';
+const ANON_KEY = 'sb_publishable_ZaGTF9nLbMcUD6RVm2fqGg_GxQzxy8l';
+const SERVICE_ROLE_KEY = 'sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz';
+const OTHER_M2M_APP_ID = 'm2mo7hr2w9q4k1x6z3c8b';
+
+const logtoKey = await generateTestKey('ES384', 'logto');
+const jwks = jwksOf(logtoKey);
+
+const NOW = nowSeconds();
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'], now: NOW * 1000 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Supabase requests made by the clients the bridge hands out. */
+let requests: Request[] = [];
+/** How many Supabase clients were built (each build reads the client options once). */
+let clientsBuilt = 0;
+const clientOptions = () => ({
+  get global() {
+    clientsBuilt += 1;
+    return {
+      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+        requests.push(new Request(input, init));
+        return Response.json([]);
+      }) as typeof fetch,
+    };
+  },
+});
+beforeEach(() => {
+  requests = [];
+  clientsBuilt = 0;
+});
+
+const supabaseOptions = (overrides: Partial<SupabaseOptions> = {}): SupabaseOptions => ({
+  url: SUPABASE_URL,
+  anonKey: ANON_KEY,
+  jwtSecret: JWT_SECRET,
+  serviceRoleKey: SERVICE_ROLE_KEY,
+  clientOptions: clientOptions(),
+  ...overrides,
+});
+
+const bridgeOf = (overrides: Partial<LogtoSupabaseOptions> = {}, logto: Partial<LogtoVerifierOptions> = {}) =>
+  createLogtoSupabase({
+    logto: { endpoint: ENDPOINT, audience: AUDIENCE, jwks, ...logto },
+    supabase: supabaseOptions(),
+    machines: { serviceRole: { clientIds: [M2M_APP_ID], scopes: ['admin:all'] } },
+    ...overrides,
+  });
+
+const requestWith = async (claims: Claims = {}) =>
+  new Request('https://api.example.com/posts', { headers: { authorization: `Bearer ${await signToken(logtoKey, { claims })}` } });
+
+/** What the client sends to PostgREST for one query: its apikey and bearer. */
+async function sentBy({ supabase }: Authenticated): Promise<{ apikey: string | null; bearer: string }> {
+  await supabase.from('posts').select('*');
+  const request = requests.at(-1)!;
+  return { apikey: request.headers.get('apikey'), bearer: request.headers.get('authorization')!.replace(/^Bearer /, '') };
+}
+
+const mintedSubject = async (jwt: string) => (await jwtVerify(jwt, new TextEncoder().encode(JWT_SECRET), { algorithms: ['HS256'] })).payload.sub;
+
+async function rejectionOf(promise: Promise<unknown>): Promise<LogtoAuthError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(LogtoAuthError);
+    return error as LogtoAuthError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('authenticate gives each token the Supabase access it deserves', () => {
+  it('a user token: access "user", a client sending a JWT minted for the user with the anon key', async () => {
+    const result = await bridgeOf().authenticate(await requestWith());
+    expect([result.access, result.auth?.userId]).toEqual(['user', USER_ID]);
+    const { apikey, bearer } = await sentBy(result);
+    expect(apikey).toBe(ANON_KEY);
+    expect(await mintedSubject(bearer)).toBe(USER_ID);
+  });
+
+  it('a machine token not on the allowlist: access "machine", a user client whose sub is the client id (RLS applies)', async () => {
+    const result = await bridgeOf().authenticate(await requestWith(machineClaims({ sub: OTHER_M2M_APP_ID, client_id: OTHER_M2M_APP_ID, scope: 'admin:all' })));
+    expect([result.access, result.auth?.isMachine, result.auth?.userId]).toEqual(['machine', true, null]);
+    const { apikey, bearer } = await sentBy(result);
+    expect(apikey).toBe(ANON_KEY);
+    expect(await mintedSubject(bearer)).toBe(OTHER_M2M_APP_ID);
+    expect(decodeJwt(bearer).is_machine).toBe(true);
+  });
+
+  it('an allowlisted machine token holding the required scopes: access "service_role", the service-role key', async () => {
+    const result = await bridgeOf().authenticate(await requestWith(machineClaims({ scope: 'read:posts admin:all' })));
+    expect(result.access).toBe('service_role');
+    expect((await sentBy(result)).apikey).toBe(SERVICE_ROLE_KEY);
+  });
+
+  it('an allowlisted machine token without the required scope: access "machine" only', async () => {
+    const result = await bridgeOf().authenticate(await requestWith(machineClaims({ scope: 'read:posts' })));
+    expect(result.access).toBe('machine');
+    expect((await sentBy(result)).apikey).toBe(ANON_KEY);
+  });
+
+  it('an allowlisted machine when no scopes are required: access "service_role"', async () => {
+    const bridge = bridgeOf({ machines: { serviceRole: { clientIds: [M2M_APP_ID] } } });
+    expect((await bridge.authenticate(await requestWith(machineClaims({ scope: '' })))).access).toBe('service_role');
+  });
+
+  it('a user token from the allowlisted app is still a user: the allowlist is for machine tokens only', async () => {
+    const result = await bridgeOf().authenticate(await requestWith({ client_id: M2M_APP_ID, scope: 'admin:all' }));
+    expect(result.access).toBe('user');
+  });
+
+  it('reads the token from a Headers and from Node headers too', async () => {
+    const token = await signToken(logtoKey);
+    const bridge = bridgeOf();
+    expect((await bridge.authenticate(new Headers({ authorization: `Bearer ${token}` }))).auth?.userId).toBe(USER_ID);
+    expect((await bridge.authenticate({ authorization: `Bearer ${token}` })).auth?.userId).toBe(USER_ID);
+  });
+
+  it('refuses a request without a token: 401 missing_token', async () => {
+    const error = await rejectionOf(bridgeOf().authenticate(new Request('https://api.example.com/posts')));
+    expect([error.code, error.status]).toEqual(['missing_token', 401]);
+  });
+});
+
+describe('optional mode', () => {
+  it('lets a request without a token through with auth null and an anon client', async () => {
+    const result = await bridgeOf({ optional: true }).authenticate(new Request('https://api.example.com/posts'));
+    expect([result.auth, result.access]).toEqual([null, 'anon']);
+    expect(await sentBy(result)).toEqual({ apikey: ANON_KEY, bearer: ANON_KEY });
+  });
+
+  it('still refuses a bad token: 401 invalid_token', async () => {
+    const error = await rejectionOf(bridgeOf({ optional: true }).authenticate(await requestWith({ exp: NOW - 60 })));
+    expect([error.code, error.status, error.message]).toEqual(['invalid_token', 401, 'The access token expired.']);
+  });
+
+  it('still refuses a malformed Authorization header: 400 invalid_request', async () => {
+    const error = await rejectionOf(bridgeOf({ optional: true }).authenticate('Bearer'));
+    expect([error.code, error.status]).toEqual(['invalid_request', 400]);
+  });
+});
+
+describe('the Supabase client is built on first use, once', () => {
+  it('authenticate builds no client; .supabase is one stable object; the first query builds the real client', async () => {
+    const result = await bridgeOf().authenticate(await requestWith());
+    const first = result.supabase;
+    expect(result.supabase).toBe(first);
+    expect(clientsBuilt).toBe(0);
+    await sentBy(result);
+    expect(clientsBuilt).toBe(1);
+    await sentBy(result);
+    expect(clientsBuilt).toBe(1);
+  });
+
+  it('a request whose handler never queries Supabase builds nothing and mints nothing', async () => {
+    const bridge = bridgeOf();
+    await bridge.authenticate(await requestWith());
+    await bridge.authenticate(await requestWith(machineClaims({ scope: 'admin:all' })));
+    expect([clientsBuilt, requests.length]).toEqual([0, 0]);
+  });
+
+  it('each request gets its own user client', async () => {
+    const bridge = bridgeOf();
+    const a = await bridge.authenticate(await requestWith());
+    const b = await bridge.authenticate(await requestWith({ sub: 'b2jd4y0l3n5q' }));
+    expect(await mintedSubject((await sentBy(a)).bearer)).toBe(USER_ID);
+    expect(await mintedSubject((await sentBy(b)).bearer)).toBe('b2jd4y0l3n5q');
+    expect(clientsBuilt).toBe(2);
+  });
+
+  it('the service-role client is built once for every request of the bridge', async () => {
+    const bridge = bridgeOf();
+    const a = await bridge.authenticate(await requestWith(machineClaims({ scope: 'admin:all' })));
+    const b = await bridge.authenticate(await requestWith(machineClaims({ scope: 'admin:all' })));
+    await sentBy(a);
+    await sentBy(b);
+    expect(clientsBuilt).toBe(1);
+  });
+
+  it('the anon client is built once for every anonymous request of the bridge', async () => {
+    const bridge = bridgeOf({ optional: true });
+    await sentBy(await bridge.authenticate(undefined));
+    await sentBy(await bridge.authenticate(undefined));
+    expect(clientsBuilt).toBe(1);
+  });
+});
+
+describe('third-party mode: Supabase trusts the Logto token itself', () => {
+  const thirdParty = () =>
+    bridgeOf({ supabase: supabaseOptions({ mode: 'third-party', jwtSecret: undefined }), machines: undefined });
+
+  it('refuses a token without role "authenticated": 401 invalid_token naming the Logto custom claims', async () => {
+    const error = await rejectionOf(thirdParty().authenticate(await requestWith()));
+    expect([error.code, error.status, error.message]).toEqual([
+      'invalid_token',
+      401,
+      'The Logto token has no "role": "authenticated" claim, which Supabase third-party auth requires. Add it with a custom access token claims script in Logto Console (Custom JWT): return { role: "authenticated" }.',
+    ]);
+  });
+
+  it('refuses a token whose role is another one', async () => {
+    const error = await rejectionOf(thirdParty().authenticate(await requestWith({ role: 'service_role' })));
+    expect(error.code).toBe('invalid_token');
+  });
+
+  it('forwards the Logto token as the bearer when it has role "authenticated"', async () => {
+    const request = await requestWith({ role: 'authenticated' });
+    const result = await thirdParty().authenticate(request);
+    expect(result.access).toBe('user');
+    expect(await sentBy(result)).toEqual({ apikey: ANON_KEY, bearer: request.headers.get('authorization')!.replace('Bearer ', '') });
+  });
+});
+
+describe('the verified-token cache', () => {
+  /**
+   * A remote key set that is re-fetched before every signature check (max age and cooldown 0,
+   * clock moved 1 ms between calls): its request count is the number of signature checks.
+   */
+  const countingBridge = (logto: Partial<LogtoVerifierOptions> = {}) => {
+    const fetch = jwksFetch(() => jwks);
+    const bridge = bridgeOf({}, { jwks: undefined, fetch, jwksMaxAgeMs: 0, jwksCooldownMs: 0, ...logto });
+    return { bridge, fetch };
+  };
+  const tick = () => vi.setSystemTime(Date.now() + 1);
+
+  it('verifies the signature of a repeated token once', async () => {
+    const { bridge, fetch } = countingBridge();
+    const request = await requestWith();
+    await bridge.authenticate(request);
+    tick();
+    await bridge.authenticate(request);
+    tick();
+    await bridge.authenticate(request);
+    expect(fetch.urls).toEqual([JWKS_URI]);
+  });
+
+  it('checks the signature of every request with cache: false', async () => {
+    const { bridge, fetch } = countingBridge({ cache: false });
+    const request = await requestWith();
+    await bridge.authenticate(request);
+    tick();
+    await bridge.authenticate(request);
+    expect(fetch.urls).toEqual([JWKS_URI, JWKS_URI]);
+  });
+
+  it('refuses a cached token once it expires (beyond the clock tolerance)', async () => {
+    const bridge = bridgeOf();
+    const request = await requestWith({ exp: NOW + 60 });
+    expect((await bridge.authenticate(request)).auth?.expiresAt).toBe(NOW + 60);
+    vi.setSystemTime((NOW + 64) * 1000);
+    expect((await bridge.authenticate(request)).auth?.userId).toBe(USER_ID);
+    vi.setSystemTime((NOW + 66) * 1000);
+    const error = await rejectionOf(bridge.authenticate(request));
+    expect([error.code, error.status, error.message]).toEqual(['invalid_token', 401, 'The access token expired.']);
+  });
+
+  it('still checks requiredScopes for a cached token', async () => {
+    const { bridge, fetch } = countingBridge({ requiredScopes: ['delete:posts'] });
+    const request = await requestWith({ scope: 'read:posts' });
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      tick();
+      const error = await rejectionOf(bridge.authenticate(request));
+      expect([error.code, error.status, error.message]).toEqual(['insufficient_scope', 403, 'The token lacks the required scope(s): delete:posts.']);
+    }
+    // The second refusal came from the cache: one signature check only.
+    expect(fetch.urls).toEqual([JWKS_URI]);
+  });
+
+  it('still checks the organization for a cached token', async () => {
+    const bridge = bridgeOf({}, { organizationId: 'org6y2ghk0w3p8d5tq1za' });
+    const request = await requestWith({ organization_id: 'orgother0000000000000' });
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const error = await rejectionOf(bridge.authenticate(request));
+      expect([error.code, error.message]).toEqual(['invalid_token', 'The token is not for this organization.']);
+    }
+  });
+
+  it('bridge.verify shares the cache and gives the LogtoAuth', async () => {
+    const { bridge, fetch } = countingBridge();
+    const token = await signToken(logtoKey);
+    const auth = await bridge.verify(token);
+    tick();
+    expect(await bridge.verify(token)).toBe(auth);
+    expect([auth.clientId, fetch.urls.length]).toEqual([APP_ID, 1]);
+  });
+});
