@@ -152,6 +152,14 @@ export class RemoteKeySet {
     return this.cache.import(jwk, header.alg!);
   };
 
+  /** Drops the keys and every timestamp: the next request starts cold. */
+  forget(): void {
+    this.cache.replace([]);
+    this.loadedAt = 0;
+    this.fetchedAt = -Infinity;
+    this.failedAt = -Infinity;
+  }
+
   /** Fetches the key set now; concurrent callers share one request. */
   private reload(mustSucceed: boolean): Promise<void> {
     this.inflight ??= this.fetchKeys().finally(() => {
@@ -262,7 +270,12 @@ export function remoteKeySet(uri: string, settings: RemoteKeySetSettings, custom
   return keySet;
 }
 
-/** Forgets every cached remote key set (tests, or to force a reload after an incident). */
+/**
+ * Forgets every shared remote key set, so the next request fetches the keys again (after an
+ * incident, or between tests). Verifiers made before start cold too; verifiers made after get a
+ * key set with their own settings.
+ */
 export function clearJwksCache(): void {
+  for (const keySet of sharedKeySets.values()) keySet.forget();
   sharedKeySets.clear();
 }
