@@ -1,0 +1,46 @@
+/**
+ * The backend of the Logto guide's "Native app or SPA" section: the SPA sends its Logto access
+ * token; this API verifies it and queries Supabase as that user, so RLS decides what they see.
+ */
+import express, { type ErrorRequestHandler, type Response } from 'express';
+import type { LogtoSupabaseOptions } from 'logto-supabase';
+import { logtoAuthErrorHandler, logtoSupabase, requireScopes } from 'logto-supabase/express';
+import { caller, isReply, parseNewPost, postColumns, supabaseFailure, type Reply } from '../shared/posts.js';
+
+const send = (res: Response, { status, body }: Reply) => void res.status(status).json(body);
+
+export function createApp(options: LogtoSupabaseOptions): express.Express {
+  const app = express();
+  app.use(express.json());
+  // Auth failures go to next(err), answered by logtoAuthErrorHandler() below with status, WWW-Authenticate and JSON.
+  app.use('/api', logtoSupabase(options, { onError: 'next' }));
+
+  app.get('/api/posts', async (req, res) => {
+    const { data, error, status } = await req.supabase!.from('posts').select(postColumns).order('id');
+    if (error) return send(res, supabaseFailure(error, status));
+    res.json(data);
+  });
+
+  app.post('/api/posts', requireScopes('write:posts'), async (req, res) => {
+    const post = parseNewPost(req.body);
+    if (isReply(post)) return send(res, post);
+    const { data, error, status } = await req.supabase!.from('posts').insert(post).select(postColumns).single();
+    if (error) return send(res, supabaseFailure(error, status));
+    res.status(201).json(data);
+  });
+
+  app.get('/api/me', async (req, res) => {
+    const { data, error, status } = await req.supabase!.rpc('whoami');
+    if (error) return send(res, supabaseFailure(error, status));
+    send(res, caller(req.auth, data));
+  });
+
+  app.use(logtoAuthErrorHandler());
+  app.use(((error: { status?: number; expose?: boolean; message?: string }, _req, res, _next) => {
+    // body-parser's errors (malformed JSON, too large) carry a client status and a message safe to show.
+    if (error.expose && error.status) return send(res, { status: error.status, body: { error: 'invalid_request', message: error.message } });
+    console.error(error);
+    send(res, { status: 500, body: { error: 'internal_error', message: 'Something went wrong.' } });
+  }) satisfies ErrorRequestHandler);
+  return app;
+}
