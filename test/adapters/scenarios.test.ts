@@ -3,11 +3,11 @@
  * real Logto-format tokens from the Logto stand-in, real RLS in Postgres behind the Supabase
  * stand-in. The adapters cannot drift apart: they all answer the same table.
  */
-import { createServer } from 'node:net';
 import type * as SupabaseJs from '@supabase/supabase-js';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
 import type { LogtoSupabaseOptions } from 'logto-supabase';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { closedPort } from '../helpers/assertions.js';
 import {
   apps,
   organization,
@@ -289,14 +289,6 @@ const scenarios: Scenario[] = [
   },
 ];
 
-/** A loopback port nothing listens on: Logto is down. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function forge(token: string): Promise<string> {
   const { kid, typ } = decodeProtectedHeader(token);

@@ -3,9 +3,9 @@
  * misconfiguration seeded, asserting the exact ✗ lines a user would read.
  */
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort } from '../helpers/assertions.js';
 import { formatChecks, runDoctor } from '../../src/doctor.js';
 import { startLocalStack, type LocalStack } from '../../examples/local-stack/src/index.js';
 
@@ -19,14 +19,6 @@ afterAll(() => stack?.stop());
 
 const failures = (text: string) => text.split('\n').filter((line) => line.startsWith('✗') || line.startsWith('    fix:'));
 
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('logto-supabase doctor', () => {
   it('passes every check on a healthy set-up, and sees the probe subject in Postgres', async () => {

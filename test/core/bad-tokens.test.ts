@@ -3,9 +3,9 @@
  * with the exact error it must produce, first with a static key set, then (where a network is
  * involved) with a cold remote JWKS whose requests are counted. Then the genuine tokens it accepts.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { freezeClockAt, rejectionOf } from '../helpers/assertions.js';
 import {
-  LogtoAuthError,
   verifyLogtoToken,
   type JsonWebKeySet,
   type LogtoAuthErrorCode,
@@ -54,12 +54,7 @@ const rsaJwks = jwksOf(rsaKey);
 
 /** Time is frozen for the whole file so that expiry edges are exact. */
 const NOW = nowSeconds();
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date'], now: NOW * 1000 });
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+freezeClockAt(NOW);
 
 const staticOptions = (overrides: Partial<LogtoVerifierOptions> = {}, jwks: JsonWebKeySet = tenantJwks): LogtoVerifierOptions => ({
   endpoint: ENDPOINT,
@@ -68,15 +63,6 @@ const staticOptions = (overrides: Partial<LogtoVerifierOptions> = {}, jwks: Json
   ...overrides,
 });
 
-async function rejectionOf(promise: Promise<unknown>): Promise<LogtoAuthError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(LogtoAuthError);
-    return error as LogtoAuthError;
-  }
-  throw new Error('expected the token to be refused, but it was accepted');
-}
 
 const signed = (key: TestKey, options: TokenOptions = {}) => () => signToken(key, options);
 const tenant = (options: TokenOptions = {}) => signed(tenantKey, options);

@@ -3,10 +3,10 @@
  * the client is built, third-party mode, and the verified-token cache.
  */
 import { decodeJwt, jwtVerify } from 'jose';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { freezeClockAt, rejectionOf } from '../helpers/assertions.js';
 import {
   createLogtoSupabase,
-  LogtoAuthError,
   type Authenticated,
   type LogtoSupabaseOptions,
   type SupabaseOptions,
@@ -38,12 +38,7 @@ const logtoKey = await generateTestKey('ES384', 'logto');
 const jwks = jwksOf(logtoKey);
 
 const NOW = nowSeconds();
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date'], now: NOW * 1000 });
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+freezeClockAt(NOW);
 
 /** Supabase requests made by the clients the bridge hands out. */
 let requests: Request[] = [];
@@ -94,15 +89,6 @@ async function sentBy({ supabase }: Authenticated): Promise<{ apikey: string | n
 
 const mintedSubject = async (jwt: string) => (await jwtVerify(jwt, new TextEncoder().encode(JWT_SECRET), { algorithms: ['HS256'] })).payload.sub;
 
-async function rejectionOf(promise: Promise<unknown>): Promise<LogtoAuthError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(LogtoAuthError);
-    return error as LogtoAuthError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('authenticate gives each token the Supabase access it deserves', () => {
   it('a user token: access "user", a client sending a JWT minted for the user with the anon key', async () => {

@@ -5,7 +5,8 @@
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { clearJwksCache, createLogtoVerifier, LogtoAuthError, verifyLogtoToken, type LogtoVerifierOptions } from '../../src/index.js';
+import { rejectionOf } from '../helpers/assertions.js';
+import { clearJwksCache, createLogtoVerifier, verifyLogtoToken, type LogtoVerifierOptions } from '../../src/index.js';
 import { AUDIENCE, ENDPOINT, JWKS_URI, generateTestKey, jwksOf, signToken, USER_ID } from '../helpers/tokens.js';
 
 const currentKey = await generateTestKey('ES384', 'logto-current');
@@ -30,15 +31,6 @@ function tenantServes(answer: () => Response | Promise<Response>): void {
 
 const options = (overrides: Partial<LogtoVerifierOptions> = {}): LogtoVerifierOptions => ({ endpoint: ENDPOINT, audience: AUDIENCE, ...overrides });
 
-async function rejectionOf(promise: Promise<unknown>): Promise<LogtoAuthError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(LogtoAuthError);
-    return error as LogtoAuthError;
-  }
-  throw new Error('expected a rejection');
-}
 
 const unknownKid = 'The token was signed with a key ("kid") that the issuer does not publish.';
 const unavailable = (reason: string) => `The signing keys of the Logto issuer could not be loaded: ${reason}.`;

@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import WebSocket from 'ws';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { freezeClockAt } from '../helpers/assertions.js';
 import {
   createUserSupabaseClient,
   LogtoAuthError,
@@ -42,12 +43,7 @@ const rs256Key = await generateTestKey('RS256', 'supabase-rs256');
 const jwks = jwksOf(logtoKey);
 
 const NOW = nowSeconds();
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date'], now: NOW * 1000 });
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+freezeClockAt(NOW);
 
 const supabase = (overrides: Partial<SupabaseOptions> = {}): SupabaseOptions => ({ url: SUPABASE_URL, anonKey: ANON_KEY, jwtSecret: JWT_SECRET, ...overrides });
 
