@@ -1,23 +1,12 @@
 import type { LogtoSupabaseOptions } from './bridge.js';
 import { LogtoSupabaseConfigError } from './core/errors.js';
+import { redactInLogs } from './core/redact.js';
 import type { SupabaseOptions } from './supabase/options.js';
 
 export type Env = Record<string, string | undefined>;
 
-const secretNames = ['jwtSecret', 'signingKey', 'serviceRoleKey'] as const;
-const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
-
-/** Shows the options without their secrets in JSON and `util.inspect` (spread copies keep them). */
-function redactSecrets<T extends object>(value: T): T {
-  const redacted = () => {
-    const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
-    for (const name of secretNames) if (name in copy) copy[name] = '[redacted]';
-    return copy;
-  };
-  Object.defineProperty(value, 'toJSON', { value: redacted, enumerable: false });
-  Object.defineProperty(value, inspectSymbol, { value: redacted, enumerable: false });
-  return value;
-}
+/** Shown as "[redacted]" when the options are logged or serialized. */
+const secretNames = ['jwtSecret', 'signingKey', 'serviceRoleKey'];
 
 const list = (value: string | undefined) =>
   (value ?? '')
@@ -59,13 +48,16 @@ export function fromEnv(env: Env = (globalThis as { process?: { env: Env } }).pr
   }
   const audiences = list(read('LOGTO_AUDIENCE'));
   const clientIds = list(read('LOGTO_M2M_SERVICE_ROLE_CLIENT_IDS'));
-  const supabase: SupabaseOptions = redactSecrets({
-    url: read('SUPABASE_URL')!,
-    anonKey: anonKey!,
-    ...(mode ? { mode } : {}),
-    ...(jwtSecret !== undefined ? { jwtSecret } : signingKey !== undefined ? { signingKey } : {}),
-    ...(serviceRoleKey !== undefined ? { serviceRoleKey } : {}),
-  });
+  const supabase: SupabaseOptions = redactInLogs(
+    {
+      url: read('SUPABASE_URL')!,
+      anonKey: anonKey!,
+      ...(mode ? { mode } : {}),
+      ...(jwtSecret !== undefined ? { jwtSecret } : signingKey !== undefined ? { signingKey } : {}),
+      ...(serviceRoleKey !== undefined ? { serviceRoleKey } : {}),
+    },
+    secretNames,
+  );
   return {
     logto: {
       endpoint: read('LOGTO_ENDPOINT')!,

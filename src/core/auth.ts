@@ -1,4 +1,5 @@
 import type { JWTPayload } from 'jose';
+import { redactInLogs } from './redact.js';
 
 /** The verified claims of a Logto access token. */
 export interface LogtoClaims extends JWTPayload {
@@ -16,7 +17,7 @@ export interface LogtoClaims extends JWTPayload {
 
 /** Who a verified Logto access token speaks for. */
 export interface LogtoAuth {
-  /** The raw access token. */
+  /** The raw access token (shown as "[redacted]" by `JSON.stringify` and `util.inspect`). */
   token: string;
   claims: LogtoClaims;
   /** `sub`. */
@@ -43,10 +44,13 @@ export function organizationOf(claims: Pick<LogtoClaims, 'aud' | 'organization_i
   return audience && audience.length > organizationAudience.length ? audience.slice(organizationAudience.length) : null;
 }
 
-/** Frozen: a verified token is cached and shared by requests, so no handler may change it for the next. */
+/**
+ * Frozen: a verified token is cached and shared by requests, so no handler may change it for the
+ * next. The raw token is a credential: `console.log(auth)` or a JSON logger must not replay it.
+ */
 export function toLogtoAuth(token: string, claims: LogtoClaims): LogtoAuth {
   const isMachine = claims.sub === claims.client_id;
-  return Object.freeze({
+  const auth: LogtoAuth = {
     token,
     claims: Object.freeze(claims),
     subject: claims.sub,
@@ -56,5 +60,6 @@ export function toLogtoAuth(token: string, claims: LogtoClaims): LogtoAuth {
     scopes: Object.freeze((claims.scope ?? '').split(' ').filter(Boolean)) as string[],
     organizationId: organizationOf(claims),
     expiresAt: claims.exp,
-  });
+  };
+  return Object.freeze(redactInLogs(auth, ['token']));
 }

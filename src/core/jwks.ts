@@ -123,6 +123,8 @@ export class RemoteKeySet {
   private readonly cache = new KeyCache();
   private loadedAt = 0;
   private fetchedAt = -Infinity;
+  /** When an unknown kid last caused a fetch: only those are rate-limited, not loads and refreshes. */
+  private unknownKidFetchedAt = -Infinity;
   private failedAt = -Infinity;
   private inflight: Promise<void> | undefined;
   /** Number of HTTP requests made for this key set (observability and tests). */
@@ -135,7 +137,8 @@ export class RemoteKeySet {
 
   readonly resolve: KeyResolver = async (header) => {
     const now = Date.now();
-    if (this.cache.size === 0) {
+    const cold = this.cache.size === 0;
+    if (cold) {
       if (now - this.failedAt < failureBackoffMs && !this.inflight) throw this.unavailable();
       await this.reload(true);
     } else if (now - this.loadedAt > this.settings.maxAgeMs && now - this.fetchedAt > this.settings.cooldownMs) {
@@ -143,8 +146,11 @@ export class RemoteKeySet {
       void this.reload(false);
     }
     let jwk = pickKey(this.cache, header);
-    if (!jwk && Date.now() - this.fetchedAt > this.settings.cooldownMs) {
+    // A fetch in flight may bring the key: wait for it rather than refuse the token it was made for.
+    // A key set just loaded for this very request is as new as a re-fetch would be.
+    if (!jwk && !cold && (this.inflight || Date.now() - this.unknownKidFetchedAt > this.settings.cooldownMs)) {
       // Logto publishes the Next key before signing with it; an unknown kid means our copy is old.
+      if (!this.inflight) this.unknownKidFetchedAt = Date.now();
       await this.reload(true);
       jwk = pickKey(this.cache, header);
     }
@@ -157,6 +163,7 @@ export class RemoteKeySet {
     this.cache.replace([]);
     this.loadedAt = 0;
     this.fetchedAt = -Infinity;
+    this.unknownKidFetchedAt = -Infinity;
     this.failedAt = -Infinity;
   }
 

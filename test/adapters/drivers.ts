@@ -71,9 +71,12 @@ interface Endpoint {
 /** Explicit columns: `created_at` differs on every seed, and the tests compare whole bodies. */
 const postColumns = 'id, user_id, title';
 
-/** A supabase-js result as the app answers it: the rows, or the status and code Supabase refused with. */
+/**
+ * A supabase-js result as the app answers it: the rows, or the status and code Supabase refused
+ * with; 502 when Supabase could not be reached (supabase-js reports that as status 0).
+ */
 function answer(result: { data: unknown; error: { code: string; message: string } | null; status: number }, okStatus: number): RouteOutput {
-  if (result.error) return { status: result.status, body: { code: result.error.code, message: result.error.message } };
+  if (result.error) return { status: result.status || 502, body: { code: result.error.code, message: result.error.message } };
   return { status: okStatus, body: result.data };
 }
 
