@@ -21,6 +21,7 @@ import {
   type LogtoVerifierOptions,
 } from '../../src/index.js';
 import { drivers, type RunningApp } from '../adapters/drivers.js';
+import { closedPort, rejectionOf } from '../helpers/assertions.js';
 import { AUDIENCE, generateTestKey, jwksOf, logtoClaims, randomId, signRaw, signToken, type TestKey } from '../helpers/tokens.js';
 
 const JWT_SECRET = 'hardening-faults-jwt-secret-0123456789abcdef';
@@ -43,16 +44,6 @@ function countingFetch(url: string): typeof fetch & { count: number } {
   return counted;
 }
 
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 async function serve(server: Server): Promise<string> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -63,16 +54,6 @@ async function close(server: Server): Promise<void> {
   const closed = new Promise((resolve) => server.close(resolve));
   server.closeAllConnections();
   await closed;
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<LogtoAuthError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(LogtoAuthError);
-    return error as LogtoAuthError;
-  }
-  throw new Error('expected a rejection');
 }
 
 afterEach(() => {
