@@ -88,6 +88,7 @@ export function createLogtoSupabase(options: LogtoSupabaseOptions): LogtoSupabas
   if (options.optional !== undefined && typeof options.optional !== 'boolean') throw fail('optional', 'must be true or false.');
   const optional = options.optional === true;
 
+  const userClients = new UserClientCache(supabase);
   let serviceClient: SupabaseClient | undefined;
   let anonClient: SupabaseClient | undefined;
 
@@ -104,7 +105,7 @@ export function createLogtoSupabase(options: LogtoSupabaseOptions): LogtoSupabas
   const supabaseFor: LogtoSupabase['supabaseFor'] = (auth) => {
     if (auth === null) return { access: 'anon', client: () => (anonClient ??= createAnonSupabaseClient(supabase)) };
     if (isServiceRole(auth)) return { access: 'service_role', client: () => (serviceClient ??= createServiceRoleClient(supabase)) };
-    return { access: auth.isMachine ? 'machine' : 'user', client: () => createUserSupabaseClient(auth, supabase) };
+    return { access: auth.isMachine ? 'machine' : 'user', client: () => userClients.get(auth) };
   };
 
   const verifyForSupabase = async (token: string) => {
@@ -126,6 +127,31 @@ export function createLogtoSupabase(options: LogtoSupabaseOptions): LogtoSupabas
   };
 
   return { authenticate, verify: verifyForSupabase, supabaseFor };
+}
+
+/** Clients kept per bridge: a token's requests share one (about 7.5 KB each), least recently used go first. */
+const maxUserClients = 1000;
+
+/**
+ * One user client per Logto token: a SPA sends the same token for up to an hour, and making a
+ * supabase-js client costs more than verifying a cached token. Its JWT is re-minted as it ages.
+ */
+class UserClientCache {
+  private readonly clients = new Map<string, SupabaseClient>();
+
+  constructor(private readonly supabase: SupabaseOptions) {}
+
+  get(auth: LogtoAuth): SupabaseClient {
+    let client = this.clients.get(auth.token);
+    if (client) {
+      this.clients.delete(auth.token);
+    } else {
+      client = createUserSupabaseClient(auth, this.supabase);
+      if (this.clients.size >= maxUserClients) this.clients.delete(this.clients.keys().next().value!);
+    }
+    this.clients.set(auth.token, client);
+    return client;
+  }
 }
 
 function lazily(auth: LogtoAuth | null, { access, client }: ReturnType<LogtoSupabase['supabaseFor']>): Authenticated {

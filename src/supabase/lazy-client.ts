@@ -1,8 +1,8 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 
 /**
- * A stand-in that makes the real client on first use, so a request whose handler never queries
- * Supabase pays nothing (no client, no minted JWT). Every operation is forwarded to the client.
+ * A stand-in that makes (or fetches) the real client when the handler first touches it, so a
+ * request whose handler never uses Supabase pays nothing. Every operation is forwarded to it.
  */
 export function lazySupabaseClient<Database = any>(make: () => SupabaseClient<Database>): SupabaseClient<Database> {
   let client: SupabaseClient<Database> | undefined;

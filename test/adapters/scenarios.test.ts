@@ -116,6 +116,15 @@ const scenarios: Scenario[] = [
     clientsMade: 1,
   },
   {
+    name: "alice again: her token's client is reused, none is made",
+    method: 'GET',
+    path: '/api/posts',
+    request: (t) => ({ token: t.alice }),
+    status: 200,
+    body: alicePosts,
+    clientsMade: 0,
+  },
+  {
     name: 'bob reads only his own rows',
     method: 'GET',
     path: '/api/posts',
@@ -338,7 +347,11 @@ describe.each(databases.map((database) => [database.name, database.databaseUrl] 
     const running = new Map<AppName, RunningApp>();
 
     beforeAll(async () => {
-      const main = stack.options;
+      // Equal options share one bridge (and its clients) process-wide; a header per driver keeps them apart.
+      const main = {
+        ...stack.options,
+        supabase: { ...stack.options.supabase, clientOptions: { global: { headers: { 'x-driver': driver.name } } } },
+      };
       const variants: Record<AppName, LogtoSupabaseOptions> = {
         main,
         expiring: { ...main, logto: { ...main.logto, endpoint: shortLivedLogto.endpoint, clockTolerance: 0 } },
