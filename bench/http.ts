@@ -50,7 +50,7 @@ export async function run(issuer: BenchIssuer): Promise<BenchResult> {
     verdicts,
     notes: [
       `Per-round ratios (touches req.supabase / unprotected): ${perRound.join('; ')}.`,
-      'Server in a child process, autocannon in the parent (2 cores: one each). Touching `req.supabase` makes that request\'s supabase-js client: `createClient` builds auth, REST, storage, functions and realtime clients and calls `accessToken()` at once (for realtime), so the minted JWT is looked up too.',
+      'Server in a child process, autocannon in the parent (2 cores: one each). Touching `req.supabase` fetches the client the bridge keeps for that Logto token (made on the token\'s first request: `createClient` builds auth, REST, storage, functions and realtime clients and mints the JWT).',
     ],
   };
 }
