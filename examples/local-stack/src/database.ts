@@ -257,6 +257,10 @@ async function scratchPostgresDriver(serverUrl: string): Promise<Driver> {
 
 function postgresDriver(connectionString: string): Driver {
   const pool = new pg.Pool({ connectionString, max: 5 });
+  // A scratch database is dropped with (force) on close, which ends connections still closing (57P01).
+  pool.on('error', (error: Error & { code?: string }) => {
+    if (error.code !== '57P01') console.error('local stack: idle PostgreSQL connection failed:', error.message);
+  });
   const wrap = (client: pg.Pool | pg.PoolClient): Queryable => ({
     async query<T extends Row>(sql: string, params?: unknown[]) {
       return (await client.query<T>(sql, params)).rows;
