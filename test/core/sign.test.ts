@@ -45,6 +45,19 @@ const jwks = jwksOf(logtoKey);
 const NOW = nowSeconds();
 freezeClockAt(NOW);
 
+/** What a JWT minted for a verified user token holds, with the default lifetime. */
+const userTokenClaims = {
+  sub: USER_ID,
+  role: 'authenticated',
+  aud: 'authenticated',
+  iat: NOW,
+  exp: NOW + 3600,
+  userId: USER_ID,
+  client_id: APP_ID,
+  scope: 'read:posts write:posts',
+  is_machine: false,
+};
+
 const supabase = (overrides: Partial<SupabaseOptions> = {}): SupabaseOptions => ({ url: SUPABASE_URL, anonKey: ANON_KEY, jwtSecret: JWT_SECRET, ...overrides });
 
 /** A LogtoAuth the way the library makes it: by verifying a real Logto token. */
@@ -93,17 +106,7 @@ describe('signSupabaseJwt claims', () => {
 
   it('for a user LogtoAuth: adds client_id, scope and is_machine', async () => {
     const payload = await verifyHs256(await signSupabaseJwt(await verified(), supabase()));
-    expect(payload).toEqual({
-      sub: USER_ID,
-      role: 'authenticated',
-      aud: 'authenticated',
-      iat: NOW,
-      exp: NOW + 3600,
-      userId: USER_ID,
-      client_id: APP_ID,
-      scope: 'read:posts write:posts',
-      is_machine: false,
-    });
+    expect(payload).toEqual(userTokenClaims);
   });
 
   it('for an organization token: adds organization_id', async () => {
@@ -193,15 +196,7 @@ describe('custom claims are added but never override what RLS trusts', () => {
     const auth = await verified();
     const payload = await verifyHs256(await signSupabaseJwt(auth, supabase({ jwt: { claims: { ...hostile, extra: 1 } } })));
     expect(payload).toEqual({
-      sub: USER_ID,
-      role: 'authenticated',
-      aud: 'authenticated',
-      iat: NOW,
-      exp: NOW + 3600,
-      userId: USER_ID,
-      client_id: APP_ID,
-      scope: 'read:posts write:posts',
-      is_machine: false,
+      ...userTokenClaims,
       extra: 1,
     });
   });
