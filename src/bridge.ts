@@ -1,8 +1,8 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { assertScopes } from './core/assert-scopes.js';
+import { assertScopes, missingScopes } from './core/assert-scopes.js';
 import type { LogtoAuth } from './core/auth.js';
-import { extractBearerToken, type BearerSource } from './core/bearer.js';
-import { LogtoAuthError, LogtoSupabaseConfigError } from './core/errors.js';
+import { extractBearerToken, missingToken, type BearerSource } from './core/bearer.js';
+import { configError, LogtoAuthError } from './core/errors.js';
 import { scopeList } from './core/options.js';
 import { createLogtoVerifier, type LogtoVerifierOptions } from './core/verify.js';
 import {
@@ -53,16 +53,14 @@ export interface LogtoSupabase {
   supabaseFor(auth: LogtoAuth | null): { access: SupabaseAccess; client: () => SupabaseClient };
 }
 
-const fail = (option: string, message: string) => new LogtoSupabaseConfigError(option, message);
-
 function checkMachines(machines: LogtoSupabaseOptions['machines']): { clientIds: Set<string>; scopes: string[] } {
   if (machines === undefined) return { clientIds: new Set(), scopes: [] };
-  if (typeof machines !== 'object' || machines === null) throw fail('machines', 'must be an object: { serviceRole: { clientIds, scopes } }.');
+  if (typeof machines !== 'object' || machines === null) throw configError('machines', 'must be an object: { serviceRole: { clientIds, scopes } }.');
   const { serviceRole } = machines;
   if (serviceRole === undefined) return { clientIds: new Set(), scopes: [] };
   const { clientIds = [], scopes = [] } = serviceRole;
   if (!Array.isArray(clientIds) || clientIds.some((id) => typeof id !== 'string' || id === '')) {
-    throw fail('machines.serviceRole.clientIds', 'must be an array of Logto application ids (machine-to-machine apps).');
+    throw configError('machines.serviceRole.clientIds', 'must be an array of Logto application ids (machine-to-machine apps).');
   }
   return { clientIds: new Set(clientIds), scopes: scopeList('machines.serviceRole.scopes', scopes) };
 }
@@ -77,30 +75,23 @@ function checkMachines(machines: LogtoSupabaseOptions['machines']): { clientIds:
  */
 export function createLogtoSupabase(options: LogtoSupabaseOptions): LogtoSupabase {
   if (typeof options !== 'object' || options === null) {
-    throw fail('options', 'are required: { logto: { endpoint, audience }, supabase: { url, anonKey, jwtSecret } }.');
+    throw configError('options', 'are required: { logto: { endpoint, audience }, supabase: { url, anonKey, jwtSecret } }.');
   }
-  if (options.logto === undefined) throw fail('logto', 'is required: { endpoint, audience }.');
+  if (options.logto === undefined) throw configError('logto', 'is required: { endpoint, audience }.');
   const verify = createLogtoVerifier(options.logto, 'logto.');
   const supabase = options.supabase;
   const { mode } = resolveSupabaseOptions(supabase, 'supabase.');
   const serviceRole = checkMachines(options.machines);
   if (serviceRole.clientIds.size > 0) checkServiceRoleKey(supabase.serviceRoleKey);
-  if (options.optional !== undefined && typeof options.optional !== 'boolean') throw fail('optional', 'must be true or false.');
+  if (options.optional !== undefined && typeof options.optional !== 'boolean') throw configError('optional', 'must be true or false.');
   const optional = options.optional === true;
 
   const userClients = new UserClientCache(supabase);
   let serviceClient: SupabaseClient | undefined;
   let anonClient: SupabaseClient | undefined;
 
-  const isServiceRole = (auth: LogtoAuth) => {
-    if (!auth.isMachine || !serviceRole.clientIds.has(auth.clientId)) return false;
-    try {
-      assertScopes(auth, ...serviceRole.scopes);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const isServiceRole = (auth: LogtoAuth) =>
+    auth.isMachine && serviceRole.clientIds.has(auth.clientId) && missingScopes(auth, serviceRole.scopes).length === 0;
 
   const supabaseFor: LogtoSupabase['supabaseFor'] = (auth) => {
     if (auth === null) return { access: 'anon', client: () => (anonClient ??= createAnonSupabaseClient(supabase)) };
@@ -197,6 +188,6 @@ export function toLogtoSupabase(input: LogtoSupabaseOptions | LogtoSupabase): Lo
 
 /** What `requireScopes` middleware checks: a token is present and holds every scope. */
 export function requireAuthScopes(auth: LogtoAuth | null | undefined, scopes: string[]): void {
-  if (!auth) throw new LogtoAuthError('missing_token', 'Authorization header with a Bearer token is required.');
+  if (!auth) throw missingToken();
   assertScopes(auth, ...scopes);
 }

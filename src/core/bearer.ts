@@ -6,6 +6,9 @@ export type NodeHeaders = Record<string, string | string[] | undefined>;
 /** Where a bearer token can be read from. */
 export type BearerSource = Request | Headers | NodeHeaders | string | null | undefined;
 
+/** A request without credentials (RFC 6750 §3.1: no error code). */
+export const missingToken = () => new LogtoAuthError('missing_token', 'Authorization header with a Bearer token is required.');
+
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const token68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 
@@ -20,11 +23,11 @@ const token68 = /^[A-Za-z0-9\-._~+/]+=*$/;
  */
 export function extractBearerToken(source: BearerSource): string {
   const header = readAuthorization(source);
-  if (header === undefined) throw new LogtoAuthError('missing_token', 'Authorization header with a Bearer token is required.');
+  if (header === undefined) throw missingToken();
   const trimmed = header.trim();
   const [scheme = '', ...rest] = trimmed.split(/[ \t]+/);
   if (scheme.toLowerCase() !== 'bearer') {
-    throw new LogtoAuthError('missing_token', 'Authorization header with a Bearer token is required.');
+    throw missingToken();
   }
   if (rest.length === 0) throw new LogtoAuthError('invalid_request', 'The Bearer token is empty.');
   if (rest.length > 1) throw new LogtoAuthError('invalid_request', 'The Authorization header holds more than one token.');

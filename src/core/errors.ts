@@ -113,3 +113,6 @@ export class LogtoSupabaseConfigError extends Error {
     this.option = option;
   }
 }
+
+/** Shorthand for the configuration checks: `throw configError('supabase.url', 'is required…')`. */
+export const configError = (option: string, message: string) => new LogtoSupabaseConfigError(option, message);

@@ -1,4 +1,4 @@
-import { LogtoSupabaseConfigError } from './errors.js';
+import { configError } from './errors.js';
 import { checkKeySet, type JsonWebKeySet } from './jwks.js';
 
 /** Options of `verifyLogtoToken` and of the `logto` part of `createLogtoSupabase`. */
@@ -50,26 +50,24 @@ export interface ResolvedLogtoOptions {
   fetch: typeof fetch | undefined;
 }
 
-const fail = (option: string, message: string) => new LogtoSupabaseConfigError(option, message);
-
 function parseUrl(option: string, value: unknown, example: string): URL {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw fail(option, `is required: the URL of your Logto tenant, e.g. ${example}.`);
+    throw configError(option, `is required: the URL of your Logto tenant, e.g. ${example}.`);
   }
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw fail(option, `is not a valid URL; expected something like ${example}.`);
+    throw configError(option, `is not a valid URL; expected something like ${example}.`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw fail(option, 'must be an http(s) URL.');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw configError(option, 'must be an http(s) URL.');
   return url;
 }
 
 function stringList(option: string, value: unknown, what: string): string[] {
   const list = Array.isArray(value) ? value : [value];
   if (list.length === 0 || list.some((item) => typeof item !== 'string' || item.trim() === '')) {
-    throw fail(option, `must be ${what}: a non-empty string or a non-empty array of them.`);
+    throw configError(option, `must be ${what}: a non-empty string or a non-empty array of them.`);
   }
   return list as string[];
 }
@@ -77,7 +75,7 @@ function stringList(option: string, value: unknown, what: string): string[] {
 function positive(option: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw fail(option, 'must be a number of zero or more.');
+    throw configError(option, 'must be a number of zero or more.');
   }
   return value;
 }
@@ -86,17 +84,17 @@ function positive(option: string, value: unknown, fallback: number): number {
 export function resolveLogtoOptions(options: LogtoOptions, prefix = ''): ResolvedLogtoOptions {
   const name = (option: string) => `${prefix}${option}`;
   if (typeof options !== 'object' || options === null) {
-    throw fail(prefix.replace(/\.$/, '') || 'options', 'Logto options are required: { endpoint, audience }.');
+    throw configError(prefix.replace(/\.$/, '') || 'options', 'Logto options are required: { endpoint, audience }.');
   }
   const endpoint = parseUrl(name('endpoint'), options.endpoint, 'https://<tenant-id>.logto.app');
   if (endpoint.pathname.replace(/\/+$/, '').endsWith('/oidc')) {
-    throw fail(name('endpoint'), 'is the Logto endpoint without "/oidc" (the issuer is derived as `${endpoint}/oidc`).');
+    throw configError(name('endpoint'), 'is the Logto endpoint without "/oidc" (the issuer is derived as `${endpoint}/oidc`).');
   }
   const base = endpoint.href.replace(/\/+$/, '');
   const issuers = options.issuer === undefined ? [`${base}/oidc`] : stringList(name('issuer'), options.issuer, 'the token issuer(s)');
   const jwksUri = options.jwksUri === undefined ? `${base}/oidc/jwks` : parseUrl(name('jwksUri'), options.jwksUri, `${base}/oidc/jwks`).href;
   if (options.audience === undefined) {
-    throw fail(
+    throw configError(
       name('audience'),
       'is required: the API resource indicator your tokens are issued for (Logto Console → API resources), e.g. "https://api.example.com".',
     );
@@ -104,24 +102,24 @@ export function resolveLogtoOptions(options: LogtoOptions, prefix = ''): Resolve
   const audiences = stringList(name('audience'), options.audience, 'the API resource indicator(s)');
   const requiredScopes = options.requiredScopes === undefined ? [] : scopeList(name('requiredScopes'), options.requiredScopes);
   if (options.organizationId !== undefined && (typeof options.organizationId !== 'string' || options.organizationId === '')) {
-    throw fail(name('organizationId'), 'must be a non-empty Logto organization id.');
+    throw configError(name('organizationId'), 'must be a non-empty Logto organization id.');
   }
   const algorithms = options.algorithms === undefined ? defaultAlgorithms : stringList(name('algorithms'), options.algorithms, 'JWS algorithm names');
   const refused = algorithms.filter((alg) => !supportedAlgorithms.has(alg));
   if (refused.length > 0) {
-    throw fail(
+    throw configError(
       name('algorithms'),
       `${refused.map((alg) => JSON.stringify(alg)).join(', ')} cannot be allowed: only asymmetric algorithms (${defaultAlgorithms.join(', ')}) verify Logto tokens; "none" and HS* never.`,
     );
   }
   if (options.jwks !== undefined) {
     const problem = checkKeySet(options.jwks);
-    if (problem) throw fail(name('jwks'), `must be a JSON Web Key Set of public keys, but ${problem}.`);
+    if (problem) throw configError(name('jwks'), `must be a JSON Web Key Set of public keys, but ${problem}.`);
     if (options.jwks.keys.some((key) => 'd' in key || key.kty === 'oct')) {
-      throw fail(name('jwks'), 'must hold public keys only: remove private ("d") and symmetric ("oct") keys.');
+      throw configError(name('jwks'), 'must hold public keys only: remove private ("d") and symmetric ("oct") keys.');
     }
   }
-  if (options.fetch !== undefined && typeof options.fetch !== 'function') throw fail(name('fetch'), 'must be a fetch function.');
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') throw configError(name('fetch'), 'must be a fetch function.');
   return {
     issuers,
     jwksUri,
@@ -143,7 +141,7 @@ const scopeToken = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 /** Scopes as RFC 6749 §3.3 defines them: no spaces, quotes or backslashes. */
 export function scopeList(option: string, value: unknown): string[] {
   if (!Array.isArray(value) || value.some((scope) => typeof scope !== 'string' || !scopeToken.test(scope))) {
-    throw fail(option, 'must be an array of scope names (no spaces), e.g. ["read:posts"].');
+    throw configError(option, 'must be an array of scope names (no spaces), e.g. ["read:posts"].');
   }
   return value as string[];
 }

@@ -1,7 +1,7 @@
 import type { SupabaseClientOptions } from '@supabase/supabase-js';
 import { importJWK, type JWK } from 'jose';
 import type { LogtoAuth } from '../core/auth.js';
-import { LogtoSupabaseConfigError } from '../core/errors.js';
+import { configError } from '../core/errors.js';
 import { supabaseKeyKind } from './keys.js';
 
 /** Extra claims for minted JWTs: fixed, or computed from the verified Logto token. */
@@ -46,31 +46,29 @@ export interface ResolvedSupabaseOptions {
   clientOptions: SupabaseClientOptions<any>;
 }
 
-const fail = (option: string, message: string) => new LogtoSupabaseConfigError(option, message);
-
 function parseSigningKey(option: string, value: JWK | string): SigningKey {
   let jwk: JWK;
   if (typeof value === 'string') {
     try {
       jwk = JSON.parse(value) as JWK;
     } catch {
-      throw fail(option, 'is not valid JSON: give the private JWK (e.g. from `supabase gen signing-key --algorithm ES256`).');
+      throw configError(option, 'is not valid JSON: give the private JWK (e.g. from `supabase gen signing-key --algorithm ES256`).');
     }
   } else {
     jwk = value;
   }
-  if (typeof jwk !== 'object' || jwk === null) throw fail(option, 'must be a private JWK object.');
+  if (typeof jwk !== 'object' || jwk === null) throw configError(option, 'must be a private JWK object.');
   const alg = jwk.kty === 'EC' && jwk.crv === 'P-256' ? 'ES256' : jwk.kty === 'RSA' ? 'RS256' : undefined;
   if (!alg || (jwk.alg !== undefined && jwk.alg !== alg)) {
-    throw fail(option, 'must be an ES256 (EC P-256) or RS256 (RSA) key: the algorithms Supabase signing keys support.');
+    throw configError(option, 'must be an ES256 (EC P-256) or RS256 (RSA) key: the algorithms Supabase signing keys support.');
   }
-  if (typeof jwk.d !== 'string') throw fail(option, 'must be the private key (with "d"), not its public part.');
+  if (typeof jwk.d !== 'string') throw configError(option, 'must be the private key (with "d"), not its public part.');
   if (typeof jwk.kid !== 'string' || jwk.kid === '') {
-    throw fail(option, 'needs a "kid": Supabase only tries the key whose id the token names.');
+    throw configError(option, 'needs a "kid": Supabase only tries the key whose id the token names.');
   }
   const { key_ops: _ops, use: _use, ext: _ext, ...material } = jwk;
   const key = (importJWK({ ...material, alg }, alg) as Promise<CryptoKey>).catch(() => {
-    throw fail(option, `could not be imported as an ${alg} private key: check that it is the whole JWK.`);
+    throw configError(option, `could not be imported as an ${alg} private key: check that it is the whole JWK.`);
   });
   // Surfaced when the first JWT is signed; avoid an unhandled rejection before that.
   key.catch(() => undefined);
@@ -85,7 +83,7 @@ function importSecret(secret: string): Promise<CryptoKey> {
 
 export function checkSupabaseUrl(url: unknown, option: string): string {
   if (typeof url !== 'string' || !/^https?:\/\/[^/\s]+/.test(url)) {
-    throw fail(option, 'is required: your Supabase project URL, e.g. https://<project-ref>.supabase.co.');
+    throw configError(option, 'is required: your Supabase project URL, e.g. https://<project-ref>.supabase.co.');
   }
   return url;
 }
@@ -107,37 +105,37 @@ export function resolveSupabaseOptions(options: SupabaseOptions, prefix = 'supab
 function checkSupabaseOptions(options: SupabaseOptions, prefix: string): ResolvedSupabaseOptions {
   const name = (option: string) => `${prefix}${option}`;
   if (typeof options !== 'object' || options === null) {
-    throw fail(prefix.replace(/\.$/, '') || 'supabase', 'Supabase options are required: { url, anonKey, jwtSecret | signingKey }.');
+    throw configError(prefix.replace(/\.$/, '') || 'supabase', 'Supabase options are required: { url, anonKey, jwtSecret | signingKey }.');
   }
   const url = checkSupabaseUrl(options.url, name('url'));
   const mode = options.mode ?? 'mint';
-  if (mode !== 'mint' && mode !== 'third-party') throw fail(name('mode'), 'must be "mint" or "third-party".');
+  if (mode !== 'mint' && mode !== 'third-party') throw configError(name('mode'), 'must be "mint" or "third-party".');
   if (typeof options.anonKey !== 'string' || options.anonKey === '') {
-    throw fail(name('anonKey'), 'is required: the anon or publishable (sb_publishable_…) key from Project Settings → API Keys.');
+    throw configError(name('anonKey'), 'is required: the anon or publishable (sb_publishable_…) key from Project Settings → API Keys.');
   }
   const anonKind = supabaseKeyKind(options.anonKey);
   if (anonKind === 'secret' || anonKind === 'service_role') {
-    throw fail(name('anonKey'), 'holds a service-role/secret key, which bypasses Row-Level Security: use the anon or publishable key here, and serviceRoleKey for the secret one.');
+    throw configError(name('anonKey'), 'holds a service-role/secret key, which bypasses Row-Level Security: use the anon or publishable key here, and serviceRoleKey for the secret one.');
   }
   if (anonKind === 'user-jwt') {
-    throw fail(name('anonKey'), 'holds a user JWT, not an API key: use the anon or publishable key (the minted JWT goes in Authorization, never in apikey).');
+    throw configError(name('anonKey'), 'holds a user JWT, not an API key: use the anon or publishable key (the minted JWT goes in Authorization, never in apikey).');
   }
   const { jwtSecret, signingKey } = options;
   let signing: SigningKey | undefined;
   if (mode === 'third-party') {
     if (jwtSecret !== undefined || signingKey !== undefined) {
-      throw fail(name(jwtSecret !== undefined ? 'jwtSecret' : 'signingKey'), 'is not used in third-party mode (Supabase trusts Logto\'s own tokens): remove it.');
+      throw configError(name(jwtSecret !== undefined ? 'jwtSecret' : 'signingKey'), 'is not used in third-party mode (Supabase trusts Logto\'s own tokens): remove it.');
     }
   } else {
     if (jwtSecret !== undefined && signingKey !== undefined) {
-      throw fail(name('jwtSecret'), 'and signingKey are both set: give exactly one of them.');
+      throw configError(name('jwtSecret'), 'and signingKey are both set: give exactly one of them.');
     }
     if (jwtSecret === undefined && signingKey === undefined) {
-      throw fail(name('jwtSecret'), 'or signingKey is required to mint Supabase JWTs (or set mode: "third-party").');
+      throw configError(name('jwtSecret'), 'or signingKey is required to mint Supabase JWTs (or set mode: "third-party").');
     }
     if (jwtSecret !== undefined) {
       if (typeof jwtSecret !== 'string' || jwtSecret.length < 32) {
-        throw fail(name('jwtSecret'), 'must be the project\'s JWT secret, at least 32 characters (Project Settings → JWT Keys → Legacy JWT secret).');
+        throw configError(name('jwtSecret'), 'must be the project\'s JWT secret, at least 32 characters (Project Settings → JWT Keys → Legacy JWT secret).');
       }
       signing = { alg: 'HS256', kid: undefined, key: importSecret(jwtSecret) };
     } else {
@@ -145,15 +143,15 @@ function checkSupabaseOptions(options: SupabaseOptions, prefix: string): Resolve
     }
   }
   if (options.serviceRoleKey !== undefined && (typeof options.serviceRoleKey !== 'string' || options.serviceRoleKey === '')) {
-    throw fail(name('serviceRoleKey'), 'must be the service_role or sb_secret_… key.');
+    throw configError(name('serviceRoleKey'), 'must be the service_role or sb_secret_… key.');
   }
   const expiresIn = options.jwt?.expiresIn ?? 3600;
   if (!Number.isInteger(expiresIn) || expiresIn < 30 || expiresIn > 86_400) {
-    throw fail(name('jwt.expiresIn'), 'must be a whole number of seconds from 30 to 86400.');
+    throw configError(name('jwt.expiresIn'), 'must be a whole number of seconds from 30 to 86400.');
   }
   const claims = options.jwt?.claims;
   if (claims !== undefined && typeof claims !== 'function' && (typeof claims !== 'object' || claims === null)) {
-    throw fail(name('jwt.claims'), 'must be an object of claims or a function (auth) => claims.');
+    throw configError(name('jwt.claims'), 'must be an object of claims or a function (auth) => claims.');
   }
   if (typeof claims === 'object' && claims !== null) refuseServiceRole(claims, name('jwt.claims'));
   return {
@@ -170,6 +168,6 @@ function checkSupabaseOptions(options: SupabaseOptions, prefix: string): Resolve
 
 export function refuseServiceRole(claims: Record<string, unknown>, option: string): void {
   if (claims.role === 'service_role') {
-    throw fail(option, 'may not set role "service_role": minted JWTs are for RLS-bound users; use createServiceRoleClient for trusted work.');
+    throw configError(option, 'may not set role "service_role": minted JWTs are for RLS-bound users; use createServiceRoleClient for trusted work.');
   }
 }

@@ -27,11 +27,8 @@ import {
   USER_ID,
   type Claims,
 } from '../helpers/tokens.js';
+import { JWT_SECRET, PUBLISHABLE_KEY as ANON_KEY, SECRET_KEY as SERVICE_ROLE_KEY, SUPABASE_URL } from '../helpers/supabase.js';
 
-const JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters';
-const SUPABASE_URL = 'https://abcdefghijklmnopqrst.supabase.co';
-const ANON_KEY = 'sb_publishable_ZaGTF9nLbMcUD6RVm2fqGg_GxQzxy8l';
-const SERVICE_ROLE_KEY = 'sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz';
 const OTHER_M2M_APP_ID = 'm2mo7hr2w9q4k1x6z3c8b';
 
 const logtoKey = await generateTestKey('ES384', 'logto');

@@ -20,11 +20,8 @@ import {
   type SupabaseOptions,
 } from '../../src/index.js';
 import { AUDIENCE, ENDPOINT, generateTestKey, jwksOf, signToken, USER_ID } from '../helpers/tokens.js';
+import { JWT_SECRET, PUBLISHABLE_KEY, SECRET_KEY as SERVICE_ROLE_SECRET_KEY, SUPABASE_URL } from '../helpers/supabase.js';
 
-const JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters';
-const SERVICE_ROLE_SECRET_KEY = 'sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz';
-const PUBLISHABLE_KEY = 'sb_publishable_ZaGTF9nLbMcUD6RVm2fqGg_GxQzxy8l';
-const SUPABASE_URL = 'https://abcdefghijklmnopqrst.supabase.co';
 
 /** A legacy Supabase API key: an HS256 JWT of the project secret with a `role`. */
 const legacyKey = (role: string) =>

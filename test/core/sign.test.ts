@@ -31,10 +31,8 @@ import {
   USER_ID,
   type Claims,
 } from '../helpers/tokens.js';
+import { JWT_SECRET, PUBLISHABLE_KEY as ANON_KEY, SUPABASE_URL } from '../helpers/supabase.js';
 
-const JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters';
-const SUPABASE_URL = 'https://abcdefghijklmnopqrst.supabase.co';
-const ANON_KEY = 'sb_publishable_ZaGTF9nLbMcUD6RVm2fqGg_GxQzxy8l';
 const secretBytes = new TextEncoder().encode(JWT_SECRET);
 
 const logtoKey = await generateTestKey('ES384', 'logto');

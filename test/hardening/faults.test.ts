@@ -23,9 +23,9 @@ import {
 import { drivers, type RunningApp } from '../adapters/drivers.js';
 import { closedPort, rejectionOf } from '../helpers/assertions.js';
 import { AUDIENCE, generateTestKey, jwksOf, logtoClaims, randomId, signRaw, signToken, type TestKey } from '../helpers/tokens.js';
+import { PUBLISHABLE_KEY } from '../helpers/supabase.js';
 
 const JWT_SECRET = 'hardening-faults-jwt-secret-0123456789abcdef';
-const PUBLISHABLE_KEY = 'sb_publishable_ZaGTF9nLbMcUD6RVm2fqGg_GxQzxy8l';
 const unknownKid = 'The token was signed with a key ("kid") that the issuer does not publish.';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
