@@ -1,14 +1,10 @@
 import { defineConfig } from 'tsup';
+import { binaries, entries, externals } from './entries.js';
 
 export default defineConfig({
   entry: {
-    index: 'src/index.ts',
-    express: 'src/adapters/express.ts',
-    koa: 'src/adapters/koa.ts',
-    hono: 'src/adapters/hono.ts',
-    next: 'src/adapters/next.ts',
-    sql: 'src/sql/index.ts',
-    cli: 'src/cli.ts',
+    ...Object.fromEntries(Object.values(entries).map(({ dist, source }) => [dist, source])),
+    ...binaries,
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -18,5 +14,5 @@ export default defineConfig({
   splitting: true,
   treeshake: true,
   loader: { '.sql': 'text' },
-  external: ['@supabase/supabase-js', 'express', 'koa', 'hono', 'next'],
+  external: externals,
 });

@@ -1,16 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { entries } from './entries.js';
 
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 export default defineConfig({
   resolve: {
     // Samples and tests import the package by name, as users do; in the repo that is the source.
-    alias: [
-      { find: /^logto-supabase$/, replacement: source('./src/index.ts') },
-      { find: /^logto-supabase\/(express|koa|hono|next)$/, replacement: source('./src/adapters/$1.ts') },
-      { find: /^logto-supabase\/sql$/, replacement: source('./src/sql/index.ts') },
-    ],
+    alias: Object.entries(entries).map(([name, { source: file }]) => ({
+      find: new RegExp(`^${name.replace('/', '\\/')}$`),
+      replacement: source(`./${file}`),
+    })),
   },
   plugins: [
     {

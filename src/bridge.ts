@@ -1,7 +1,7 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { assertScopes, missingScopes } from './core/assert-scopes.js';
+import { missingScopes } from './core/assert-scopes.js';
 import type { LogtoAuth } from './core/auth.js';
-import { extractBearerToken, missingToken, type BearerSource } from './core/bearer.js';
+import { extractBearerToken, type BearerSource } from './core/bearer.js';
 import { configError, LogtoAuthError } from './core/errors.js';
 import { scopeList } from './core/options.js';
 import { createLogtoVerifier, type LogtoVerifierOptions } from './core/verify.js';
@@ -10,8 +10,8 @@ import {
   checkServiceRoleKey,
   createAnonSupabaseClient,
   createServiceRoleClient,
-  createUserSupabaseClient,
 } from './supabase/clients.js';
+import { UserClientCache } from './supabase/client-cache.js';
 import { lazySupabaseClient } from './supabase/lazy-client.js';
 import { resolveSupabaseOptions, type SupabaseOptions } from './supabase/options.js';
 
@@ -120,74 +120,7 @@ export function createLogtoSupabase(options: LogtoSupabaseOptions): LogtoSupabas
   return { authenticate, verify: verifyForSupabase, supabaseFor };
 }
 
-/** Clients kept per bridge: a token's requests share one (about 7.5 KB each), least recently used go first. */
-const maxUserClients = 1000;
-
-/**
- * One user client per Logto token: a SPA sends the same token for up to an hour, and making a
- * supabase-js client costs more than verifying a cached token. Its JWT is re-minted as it ages.
- */
-class UserClientCache {
-  private readonly clients = new Map<string, SupabaseClient>();
-
-  constructor(private readonly supabase: SupabaseOptions) {}
-
-  get(auth: LogtoAuth): SupabaseClient {
-    let client = this.clients.get(auth.token);
-    if (client) {
-      this.clients.delete(auth.token);
-    } else {
-      client = createUserSupabaseClient(auth, this.supabase);
-      if (this.clients.size >= maxUserClients) this.clients.delete(this.clients.keys().next().value!);
-    }
-    this.clients.set(auth.token, client);
-    return client;
-  }
-}
-
 function lazily(auth: LogtoAuth | null, { access, client }: ReturnType<LogtoSupabase['supabaseFor']>): Authenticated {
   return { auth, access, supabase: lazySupabaseClient(client) };
 }
 
-const isBridge = (value: object): value is LogtoSupabase => typeof (value as LogtoSupabase).authenticate === 'function';
-
-const bridgesByOptions = new WeakMap<object, LogtoSupabase>();
-const bridgesByValue = new Map<string, LogtoSupabase>();
-const maxBridgesByValue = 32;
-
-/** The same options, written out; undefined when they hold functions (then only identity counts). */
-function fingerprint(options: LogtoSupabaseOptions): string | undefined {
-  let plain = true;
-  const text = JSON.stringify([options.logto, { ...options.supabase }, options.machines, options.optional], (_key, value: unknown) => {
-    if (typeof value === 'function') plain = false;
-    return value;
-  });
-  return plain ? text : undefined;
-}
-
-/**
- * The bridge for adapter options: a bridge as is, or one made once per options object. Options
- * rebuilt per request with the same values (e.g. `(c) => fromEnv(c.env)` on Workers) share one.
- */
-export function toLogtoSupabase(input: LogtoSupabaseOptions | LogtoSupabase): LogtoSupabase {
-  if (typeof input === 'object' && input !== null && isBridge(input)) return input;
-  let bridge = bridgesByOptions.get(input);
-  if (bridge) return bridge;
-  const key = typeof input === 'object' && input !== null ? fingerprint(input) : undefined;
-  bridge = key === undefined ? undefined : bridgesByValue.get(key);
-  if (!bridge) {
-    bridge = createLogtoSupabase(input);
-    if (key !== undefined) {
-      bridgesByValue.set(key, bridge);
-      if (bridgesByValue.size > maxBridgesByValue) bridgesByValue.delete(bridgesByValue.keys().next().value!);
-    }
-  }
-  bridgesByOptions.set(input, bridge);
-  return bridge;
-}
-
-/** What `requireScopes` middleware checks: a token is present and holds every scope. */
-export function requireAuthScopes(auth: LogtoAuth | null | undefined, scopes: string[]): void {
-  if (!auth) throw missingToken();
-  assertScopes(auth, ...scopes);
-}

@@ -1,6 +1,7 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
-import { requireAuthScopes, toLogtoSupabase, type LogtoSupabase, type LogtoSupabaseOptions } from '../bridge.js';
+import type { LogtoSupabase, LogtoSupabaseOptions } from '../bridge.js';
+import { authErrorReply, requireAuthScopes, toLogtoSupabase, type Reply } from './shared.js';
 import type { LogtoAuth } from '../core/auth.js';
 import { isLogtoAuthError, type LogtoAuthError } from '../core/errors.js';
 
@@ -23,9 +24,13 @@ export interface ExpressAdapterOptions {
 
 export type { LogtoAuth, LogtoSupabaseOptions };
 
-function respond(res: Response, error: LogtoAuthError): void {
-  res.status(error.status).set(error.headers).json(error.toJSON());
+function send(res: Response, { status, headers, body }: Reply): void {
+  res.status(status).set(headers);
+  if (body === undefined) res.end();
+  else res.json(body);
 }
+
+const respond = (res: Response, error: LogtoAuthError) => send(res, authErrorReply(error));
 
 /**
  * Express (4 and 5) middleware: verifies the Logto bearer token and sets `req.auth` and

@@ -1,6 +1,7 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { Context, Env, MiddlewareHandler } from 'hono';
-import { requireAuthScopes, toLogtoSupabase, type LogtoSupabase, type LogtoSupabaseOptions } from '../bridge.js';
+import type { LogtoSupabase, LogtoSupabaseOptions } from '../bridge.js';
+import { requireAuthScopes, toLogtoSupabase } from './shared.js';
 import type { LogtoAuth } from '../core/auth.js';
 import { isLogtoAuthError } from '../core/errors.js';
 

@@ -1,6 +1,7 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { Context, Middleware, Next } from 'koa';
-import { requireAuthScopes, toLogtoSupabase, type LogtoSupabase, type LogtoSupabaseOptions } from '../bridge.js';
+import type { LogtoSupabase, LogtoSupabaseOptions } from '../bridge.js';
+import { authErrorReply, requireAuthScopes, toLogtoSupabase, type Reply } from './shared.js';
 import type { LogtoAuth } from '../core/auth.js';
 import { isLogtoAuthError, type LogtoAuthError } from '../core/errors.js';
 
@@ -19,11 +20,13 @@ declare module 'koa' {
 
 export type { LogtoAuth, LogtoSupabaseOptions };
 
-function respond(ctx: Context, error: LogtoAuthError): void {
-  ctx.status = error.status;
-  ctx.set(error.headers);
-  ctx.body = error.toJSON();
+function send(ctx: Context, { status, headers, body }: Reply): void {
+  ctx.status = status;
+  ctx.set(headers);
+  ctx.body = body ?? null;
 }
+
+const respond = (ctx: Context, error: LogtoAuthError) => send(ctx, authErrorReply(error));
 
 /** Answers a `LogtoAuthError` from the rest of the chain; other errors propagate. */
 async function answeringAuthErrors(ctx: Context, run: () => Promise<void>): Promise<void> {

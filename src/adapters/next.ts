@@ -1,5 +1,6 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { requireAuthScopes, toLogtoSupabase, type LogtoSupabase, type LogtoSupabaseOptions } from '../bridge.js';
+import type { LogtoSupabase, LogtoSupabaseOptions } from '../bridge.js';
+import { requireAuthScopes, toLogtoSupabase } from './shared.js';
 import type { LogtoAuth } from '../core/auth.js';
 import { isLogtoAuthError, LogtoAuthError } from '../core/errors.js';
 import { createUserSupabaseClient } from '../supabase/clients.js';

@@ -1,0 +1,69 @@
+import { assertScopes } from '../core/assert-scopes.js';
+import type { LogtoAuth } from '../core/auth.js';
+import { missingToken } from '../core/bearer.js';
+import type { LogtoAuthError } from '../core/errors.js';
+import { createLogtoSupabase, type LogtoSupabase, type LogtoSupabaseOptions } from '../bridge.js';
+
+/*
+ * What every adapter shares. An adapter only translates between its framework and these:
+ * where to find the headers, how to set the request's `auth`/`supabase`, how to send a reply.
+ */
+
+const isBridge = (value: object): value is LogtoSupabase => typeof (value as LogtoSupabase).authenticate === 'function';
+
+const bridgesByOptions = new WeakMap<object, LogtoSupabase>();
+const bridgesByValue = new Map<string, LogtoSupabase>();
+const maxBridgesByValue = 32;
+
+/** The same options, written out; undefined when they hold functions (then only identity counts). */
+function fingerprint(options: LogtoSupabaseOptions): string | undefined {
+  let plain = true;
+  const text = JSON.stringify([options.logto, { ...options.supabase }, options.machines, options.optional], (_key, value: unknown) => {
+    if (typeof value === 'function') plain = false;
+    return value;
+  });
+  return plain ? text : undefined;
+}
+
+/**
+ * The bridge for adapter options: a bridge as is, or one made once per options object. Options
+ * rebuilt per request with the same values (e.g. `(c) => fromEnv(c.env)` on Workers) share one.
+ */
+export function toLogtoSupabase(input: LogtoSupabaseOptions | LogtoSupabase): LogtoSupabase {
+  if (typeof input === 'object' && input !== null && isBridge(input)) return input;
+  let bridge = bridgesByOptions.get(input);
+  if (bridge) return bridge;
+  const key = typeof input === 'object' && input !== null ? fingerprint(input) : undefined;
+  bridge = key === undefined ? undefined : bridgesByValue.get(key);
+  if (!bridge) {
+    bridge = createLogtoSupabase(input);
+    if (key !== undefined) {
+      bridgesByValue.set(key, bridge);
+      if (bridgesByValue.size > maxBridgesByValue) bridgesByValue.delete(bridgesByValue.keys().next().value!);
+    }
+  }
+  bridgesByOptions.set(input, bridge);
+  return bridge;
+}
+
+/** What `requireScopes` middleware checks: a token is present and holds every scope. */
+export function requireAuthScopes(auth: LogtoAuth | null | undefined, scopes: string[]): void {
+  if (!auth) throw missingToken();
+  assertScopes(auth, ...scopes);
+}
+
+/**
+ * A framework-neutral answer. Shared handlers (auth failures, token exchange, webhooks) return
+ * one, and each adapter writes it with its own response API in a few lines.
+ */
+export interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  /** A JSON value, or `undefined` for an empty body. */
+  body?: unknown;
+}
+
+/** The answer to a failed authentication: RFC 6750 status, `WWW-Authenticate`, `{ error, error_description }`. */
+export function authErrorReply(error: LogtoAuthError): Reply {
+  return { status: error.status, headers: error.headers, body: error.toJSON() };
+}
