@@ -12,6 +12,7 @@ import {
   createServiceRoleClient,
 } from './supabase/clients.js';
 import { UserClientCache } from './supabase/client-cache.js';
+import { cachedMintedJwt } from './supabase/jwt-cache.js';
 import { lazySupabaseClient } from './supabase/lazy-client.js';
 import { resolveSupabaseOptions, type SupabaseOptions } from './supabase/options.js';
 
@@ -43,14 +44,37 @@ export interface Authenticated {
   access: SupabaseAccess;
 }
 
+/**
+ * The answer of the token exchange: RFC 8693 §2.2 response fields, plus `expires_at` (seconds
+ * since the epoch) so a browser needs no clock arithmetic of its own.
+ */
+export interface SupabaseTokenResponse {
+  /** The minted Supabase JWT (`role: "authenticated"`), the same one a user client sends. */
+  access_token: string;
+  issued_token_type: 'urn:ietf:params:oauth:token-type:jwt';
+  token_type: 'Bearer';
+  /** Seconds the JWT stays valid from now. */
+  expires_in: number;
+  /** The JWT's `exp`: never later than the Logto token's. */
+  expires_at: number;
+}
+
 /** What the adapters share: one verifier, one Supabase configuration, one set of rules. */
 export interface LogtoSupabase {
+  /** `'mint'` or `'third-party'`, from `supabase.mode`. */
+  readonly mode: 'mint' | 'third-party';
   /** Verifies the bearer token of a request (or headers) and gives its Supabase client. */
   authenticate(source: BearerSource): Promise<Authenticated>;
   /** Verifies a raw Logto access token with the bridge's options. */
   verify(token: string): Promise<LogtoAuth>;
   /** The Supabase client the bridge's rules give to a verified token (or `null`: anon). */
   supabaseFor(auth: LogtoAuth | null): { access: SupabaseAccess; client: () => SupabaseClient };
+  /**
+   * Exchanges the request's Logto access token for the Supabase JWT a browser can use (mint mode).
+   * Never a service-role credential: an allowlisted machine gets a JWT for its client id, and a
+   * request without a token is `missing_token` even with `optional: true`.
+   */
+  exchange(source: BearerSource): Promise<SupabaseTokenResponse>;
 }
 
 function checkMachines(machines: LogtoSupabaseOptions['machines']): { clientIds: Set<string>; scopes: string[] } {
@@ -80,7 +104,8 @@ export function createLogtoSupabase(options: LogtoSupabaseOptions): LogtoSupabas
   if (options.logto === undefined) throw configError('logto', 'is required: { endpoint, audience }.');
   const verify = createLogtoVerifier(options.logto, 'logto.');
   const supabase = options.supabase;
-  const { mode } = resolveSupabaseOptions(supabase, 'supabase.');
+  const resolved = resolveSupabaseOptions(supabase, 'supabase.');
+  const { mode } = resolved;
   const serviceRole = checkMachines(options.machines);
   if (serviceRole.clientIds.size > 0) checkServiceRoleKey(supabase.serviceRoleKey);
   if (options.optional !== undefined && typeof options.optional !== 'boolean') throw configError('optional', 'must be true or false.');
@@ -117,8 +142,28 @@ export function createLogtoSupabase(options: LogtoSupabaseOptions): LogtoSupabas
     return lazily(auth, supabaseFor(auth));
   };
 
-  return { authenticate, verify: verifyForSupabase, supabaseFor };
+  const exchange: LogtoSupabase['exchange'] = async (source) => {
+    if (mode === 'third-party') throw thirdPartyExchangeError();
+    const auth = await verify(extractBearerToken(source));
+    const { jwt, expiresAt } = await cachedMintedJwt(auth, resolved);
+    return {
+      access_token: jwt,
+      issued_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+      token_type: 'Bearer',
+      expires_in: Math.max(0, expiresAt - Math.floor(Date.now() / 1000)),
+      expires_at: expiresAt,
+    };
+  };
+
+  return { mode, authenticate, verify: verifyForSupabase, supabaseFor, exchange };
 }
+
+/** Why third-party mode has no token exchange. */
+export const thirdPartyExchangeError = () =>
+  configError(
+    'supabase.mode',
+    'is "third-party": there is nothing to exchange, the browser sends the Logto token to Supabase itself. Use createBrowserSupabaseClient({ mode: "third-party" }) and no token endpoint, or switch to mode "mint".',
+  );
 
 function lazily(auth: LogtoAuth | null, { access, client }: ReturnType<LogtoSupabase['supabaseFor']>): Authenticated {
   return { auth, access, supabase: lazySupabaseClient(client) };

@@ -17,6 +17,7 @@ export {
   type LogtoSupabase,
   type LogtoSupabaseOptions,
   type SupabaseAccess,
+  type SupabaseTokenResponse,
 } from './bridge.js';
 export { fromEnv, type Env } from './env.js';
 export { createServiceRoleClient, createUserSupabaseClient } from './supabase/clients.js';

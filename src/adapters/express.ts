@@ -1,7 +1,7 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { LogtoSupabase, LogtoSupabaseOptions } from '../bridge.js';
-import { authErrorReply, requireAuthScopes, toLogtoSupabase, type Reply } from './shared.js';
+import { answerTokenExchange, authErrorReply, requireAuthScopes, tokenExchangeBridge, toLogtoSupabase, type Reply } from './shared.js';
 import type { LogtoAuth } from '../core/auth.js';
 import { isLogtoAuthError, type LogtoAuthError } from '../core/errors.js';
 
@@ -90,5 +90,21 @@ export function logtoAuthErrorHandler(): ErrorRequestHandler {
   return (error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (isLogtoAuthError(error) && !res.headersSent) respond(res, error);
     else next(error);
+  };
+}
+
+/**
+ * The token endpoint for browsers (mint mode): `POST` with the Logto access token as Bearer →
+ * the Supabase JWT (`access_token`, `expires_in`, `expires_at`), `Cache-Control: no-store`; auth
+ * failures answered like the middleware. Mount it without `logtoSupabase()` in front.
+ *
+ * @throws {LogtoSupabaseConfigError} in third-party mode: the browser sends the Logto token itself.
+ * @example
+ * app.post('/api/supabase-token', supabaseTokenHandler(fromEnv()));
+ */
+export function supabaseTokenHandler(options: LogtoSupabaseOptions | LogtoSupabase): RequestHandler {
+  const bridge = tokenExchangeBridge(options);
+  return (req: Request, res: Response, next: NextFunction) => {
+    answerTokenExchange(bridge, req.method, req.headers).then((reply) => send(res, reply), next);
   };
 }

@@ -1,7 +1,7 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
-import type { Context, Env, MiddlewareHandler } from 'hono';
+import type { Context, Env, Handler, MiddlewareHandler } from 'hono';
 import type { LogtoSupabase, LogtoSupabaseOptions } from '../bridge.js';
-import { requireAuthScopes, toLogtoSupabase } from './shared.js';
+import { answerTokenExchange, replyToResponse, requireAuthScopes, tokenExchangeBridge, toLogtoSupabase } from './shared.js';
 import type { LogtoAuth } from '../core/auth.js';
 import { isLogtoAuthError } from '../core/errors.js';
 
@@ -75,4 +75,22 @@ export function requireScopes<E extends Env = Env>(...scopes: string[]): Middlew
       requireAuthScopes(c.get('auth'), scopes);
       await next();
     });
+}
+
+/**
+ * The token endpoint for browsers (mint mode): `POST` with the Logto access token as Bearer →
+ * the Supabase JWT (`access_token`, `expires_in`, `expires_at`), `Cache-Control: no-store`; auth
+ * failures answered like the middleware. Options may be a function of the context (Workers).
+ *
+ * @throws {LogtoSupabaseConfigError} in third-party mode (on the first request when options are
+ * a function): the browser sends the Logto token itself.
+ * @example
+ * app.post('/api/supabase-token', supabaseTokenHandler((c) => fromEnv(c.env)));
+ */
+export function supabaseTokenHandler<E extends Env = Env>(options: HonoLogtoSupabaseOptions<E>): Handler<E> {
+  const fixed = typeof options === 'function' ? undefined : tokenExchangeBridge(options);
+  return async (c) => {
+    const bridge = fixed ?? tokenExchangeBridge((options as (c: Context<E>) => LogtoSupabaseOptions | LogtoSupabase)(c));
+    return replyToResponse(await answerTokenExchange(bridge, c.req.method, c.req.raw));
+  };
 }

@@ -1,7 +1,7 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { Context, Middleware, Next } from 'koa';
 import type { LogtoSupabase, LogtoSupabaseOptions } from '../bridge.js';
-import { authErrorReply, requireAuthScopes, toLogtoSupabase, type Reply } from './shared.js';
+import { answerTokenExchange, authErrorReply, requireAuthScopes, tokenExchangeBridge, toLogtoSupabase, type Reply } from './shared.js';
 import type { LogtoAuth } from '../core/auth.js';
 import { isLogtoAuthError, type LogtoAuthError } from '../core/errors.js';
 
@@ -70,4 +70,18 @@ export function requireScopes(...scopes: string[]): Middleware {
       requireAuthScopes(ctx.auth, scopes);
       await next();
     });
+}
+
+/**
+ * The token endpoint for browsers (mint mode): `POST` with the Logto access token as Bearer →
+ * the Supabase JWT (`access_token`, `expires_in`, `expires_at`), `Cache-Control: no-store`; auth
+ * failures answered like the middleware. Mount it without `logtoSupabase()` in front.
+ *
+ * @throws {LogtoSupabaseConfigError} in third-party mode: the browser sends the Logto token itself.
+ * @example
+ * router.post('/api/supabase-token', supabaseTokenHandler(fromEnv()));
+ */
+export function supabaseTokenHandler(options: LogtoSupabaseOptions | LogtoSupabase): Middleware {
+  const bridge = tokenExchangeBridge(options);
+  return async (ctx: Context) => send(ctx, await answerTokenExchange(bridge, ctx.method, ctx.headers));
 }

@@ -1,6 +1,6 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { LogtoSupabase, LogtoSupabaseOptions } from '../bridge.js';
-import { requireAuthScopes, toLogtoSupabase } from './shared.js';
+import { answerTokenExchange, replyToResponse, requireAuthScopes, tokenExchangeBridge, toLogtoSupabase } from './shared.js';
 import type { LogtoAuth } from '../core/auth.js';
 import { isLogtoAuthError, LogtoAuthError } from '../core/errors.js';
 import { createUserSupabaseClient } from '../supabase/clients.js';
@@ -98,4 +98,26 @@ export function requireScopes(...scopes: string[]) {
       requireAuthScopes(context.auth, scopes);
       return handler(request, context);
     };
+}
+
+/**
+ * The token endpoint for browsers (mint mode), as an App Router route handler: `POST` with the
+ * Logto access token as Bearer → the Supabase JWT (`access_token`, `expires_in`, `expires_at`),
+ * `Cache-Control: no-store`; auth failures answered like `withLogtoSupabase`. Pass
+ * `() => options` to read the environment on the first request.
+ *
+ * @throws {LogtoSupabaseConfigError} in third-party mode (on the first request with `() => options`):
+ * the browser sends the Logto token itself.
+ * @example
+ * // app/api/supabase-token/route.ts
+ * export const POST = supabaseTokenRoute(() => fromEnv());
+ */
+export function supabaseTokenRoute(
+  options: LogtoSupabaseOptions | LogtoSupabase | (() => LogtoSupabaseOptions | LogtoSupabase),
+): (request: Request) => Promise<Response> {
+  let bridge = typeof options === 'function' ? undefined : tokenExchangeBridge(options);
+  return async (request: Request) => {
+    bridge ??= tokenExchangeBridge((options as () => LogtoSupabaseOptions | LogtoSupabase)());
+    return replyToResponse(await answerTokenExchange(bridge, request.method, request));
+  };
 }

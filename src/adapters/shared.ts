@@ -1,8 +1,8 @@
 import { assertScopes } from '../core/assert-scopes.js';
 import type { LogtoAuth } from '../core/auth.js';
-import { missingToken } from '../core/bearer.js';
-import type { LogtoAuthError } from '../core/errors.js';
-import { createLogtoSupabase, type LogtoSupabase, type LogtoSupabaseOptions } from '../bridge.js';
+import { missingToken, type BearerSource } from '../core/bearer.js';
+import { isLogtoAuthError, type LogtoAuthError } from '../core/errors.js';
+import { createLogtoSupabase, thirdPartyExchangeError, type LogtoSupabase, type LogtoSupabaseOptions } from '../bridge.js';
 
 /*
  * What every adapter shares. An adapter only translates between its framework and these:
@@ -66,4 +66,38 @@ export interface Reply {
 /** The answer to a failed authentication: RFC 6750 status, `WWW-Authenticate`, `{ error, error_description }`. */
 export function authErrorReply(error: LogtoAuthError): Reply {
   return { status: error.status, headers: error.headers, body: error.toJSON() };
+}
+
+/** A `Reply` as a Web `Response` (Hono, Next). */
+export function replyToResponse({ status, headers, body }: Reply): Response {
+  if (body === undefined) return new Response(null, { status, headers });
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } });
+}
+
+/** The bridge a token-exchange handler uses; in third-party mode there is nothing to exchange. */
+export function tokenExchangeBridge(input: LogtoSupabaseOptions | LogtoSupabase): LogtoSupabase {
+  const bridge = toLogtoSupabase(input);
+  if (bridge.mode === 'third-party') throw thirdPartyExchangeError();
+  return bridge;
+}
+
+const notPost: Reply = {
+  status: 405,
+  headers: { Allow: 'POST' },
+  body: { error: 'invalid_request', error_description: 'The token endpoint answers POST only.' },
+};
+
+/**
+ * The token endpoint, framework-neutral: `POST` with a Logto bearer token → 200 and the
+ * `bridge.exchange` JSON, never cached (RFC 6749 §5.1); auth failures as the middleware answers
+ * them; other methods 405. Errors that are not auth failures propagate to the framework.
+ */
+export async function answerTokenExchange(bridge: LogtoSupabase, method: string, headers: BearerSource): Promise<Reply> {
+  if (method.toUpperCase() !== 'POST') return notPost;
+  try {
+    return { status: 200, headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' }, body: await bridge.exchange(headers) };
+  } catch (error) {
+    if (isLogtoAuthError(error)) return authErrorReply(error);
+    throw error;
+  }
 }

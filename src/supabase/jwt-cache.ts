@@ -24,6 +24,11 @@ function isFresh({ expiresAt, capped }: MintedJwt, now: number): boolean {
  * expires; concurrent callers share one signing. Bounded: the oldest entries go first.
  */
 export function cachedSupabaseJwt(subjectOrAuth: SubjectOrAuth, options: ResolvedSupabaseOptions): Promise<string> {
+  return cachedMintedJwt(subjectOrAuth, options).then(({ jwt }) => jwt);
+}
+
+/** The same cached JWT with its expiry: what the token exchange answers. */
+export function cachedMintedJwt(subjectOrAuth: SubjectOrAuth, options: ResolvedSupabaseOptions): Promise<MintedJwt> {
   let cache = caches.get(options);
   if (!cache) {
     cache = new Map();
@@ -32,7 +37,7 @@ export function cachedSupabaseJwt(subjectOrAuth: SubjectOrAuth, options: Resolve
   const key = typeof subjectOrAuth === 'string' ? `sub:${subjectOrAuth}` : `jwt:${subjectOrAuth.token}`;
   const entry = cache.get(key);
   if (entry && (!entry.minted || isFresh(entry.minted, Date.now() / 1000))) {
-    return entry.pending.then(({ jwt }) => jwt);
+    return entry.pending;
   }
   const next: Entry = { pending: mintSupabaseJwt(subjectOrAuth, options) };
   next.pending.then(
@@ -46,5 +51,5 @@ export function cachedSupabaseJwt(subjectOrAuth: SubjectOrAuth, options: Resolve
   cache.delete(key);
   cache.set(key, next);
   if (cache.size > maxEntries) cache.delete(cache.keys().next().value!);
-  return next.pending.then(({ jwt }) => jwt);
+  return next.pending;
 }

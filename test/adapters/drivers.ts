@@ -185,13 +185,18 @@ const optionalMode = (options: LogtoSupabaseOptions): LogtoSupabaseOptions => ({
 // ---------------------------------------------------------------------------------------------
 // The drivers
 
+/** Where the drivers mount the token exchange; `${tokenPath}/optional` is the same with `optional: true`. */
+export const tokenPath = '/api/supabase-token';
+
 const expressDriver: Driver = {
   name: 'express',
   async start(options) {
-    const { logtoSupabase, requireScopes, logtoAuthErrorHandler } = expressAdapter;
+    const { logtoSupabase, requireScopes, logtoAuthErrorHandler, supabaseTokenHandler } = expressAdapter;
     const strict = logtoSupabase(options);
     const optional = logtoSupabase(optionalMode(options));
     const app = express();
+    app.all(tokenPath, supabaseTokenHandler(options));
+    app.all(`${tokenPath}/optional`, supabaseTokenHandler(optionalMode(options)));
     app.use(express.json());
     for (const endpoint of endpoints) {
       const route = endpoint.method === 'GET' ? app.get.bind(app) : app.post.bind(app);
@@ -216,12 +221,18 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
 const koaDriver: Driver = {
   name: 'koa',
   async start(options) {
-    const { logtoSupabase, requireScopes } = koaAdapter;
+    const { logtoSupabase, requireScopes, supabaseTokenHandler } = koaAdapter;
     const strict = logtoSupabase(options);
     const optional = logtoSupabase(optionalMode(options));
+    const tokenHandlers = new Map([
+      [tokenPath, supabaseTokenHandler(options)],
+      [`${tokenPath}/optional`, supabaseTokenHandler(optionalMode(options))],
+    ]);
     const app = new Koa();
     // No router is installed: routes are matched by hand, each one a chain of middleware.
     app.use(async (ctx, next) => {
+      const tokenHandler = tokenHandlers.get(ctx.path);
+      if (tokenHandler) return tokenHandler(ctx, next);
       const endpoint = findEndpoint(ctx.method, ctx.path);
       if (!endpoint) return next();
       const handler: Middleware = async (ctx) => {
@@ -241,10 +252,13 @@ const koaDriver: Driver = {
 const honoDriver: Driver = {
   name: 'hono',
   async start(options) {
-    const { logtoSupabase, requireScopes } = honoAdapter;
+    const { logtoSupabase, requireScopes, supabaseTokenHandler } = honoAdapter;
     const strict = logtoSupabase(options);
     const optional = logtoSupabase(optionalMode(options));
     const app = new Hono<honoAdapter.LogtoSupabaseEnv>();
+    app.all(tokenPath, supabaseTokenHandler(options));
+    // The `(c) => options` form, as on Workers.
+    app.all(`${tokenPath}/optional`, supabaseTokenHandler(() => optionalMode(options)));
     for (const endpoint of endpoints) {
       const handler = async (c: HonoContext<honoAdapter.LogtoSupabaseEnv>) => {
         const body = parseJson(await c.req.text());
@@ -264,7 +278,13 @@ const honoDriver: Driver = {
 const nextDriver: Driver = {
   name: 'next',
   async start(options) {
-    const { withLogtoSupabase, requireScopes } = nextAdapter;
+    const { withLogtoSupabase, requireScopes, supabaseTokenRoute } = nextAdapter;
+    // app/api/supabase-token/route.ts: `export const POST = supabaseTokenRoute(...)`; Next itself
+    // would answer other methods with 405, here the handler does.
+    const tokenRoutes = new Map([
+      [tokenPath, supabaseTokenRoute(options)],
+      [`${tokenPath}/optional`, supabaseTokenRoute(() => optionalMode(options))],
+    ]);
     // What `export const GET = withLogtoSupabase(...)` in each app/api/<name>/route.ts would hold.
     const routeHandlers = new Map(
       endpoints.map((endpoint) => {
@@ -279,13 +299,13 @@ const nextDriver: Driver = {
     );
     return {
       async request(method, path, request = {}) {
+        const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+        const nextRequest = new Request(`http://localhost${path}`, { method, headers: outgoingHeaders(request), body });
+        const tokenRoute = tokenRoutes.get(path);
+        if (tokenRoute) return readResponse(await tokenRoute(nextRequest));
         const route = routeHandlers.get(`${method} ${path}`);
         if (!route) return { status: 404, headers: new Headers(), body: null };
-        const body = request.body === undefined ? undefined : JSON.stringify(request.body);
-        const response = await route(new Request(`http://localhost${path}`, { method, headers: outgoingHeaders(request), body }), {
-          params: Promise.resolve({}),
-        });
-        return readResponse(response);
+        return readResponse(await route(nextRequest, { params: Promise.resolve({}) }));
       },
       async close() {},
     };
@@ -293,3 +313,11 @@ const nextDriver: Driver = {
 };
 
 export const drivers: Driver[] = [expressDriver, koaDriver, honoDriver, nextDriver];
+
+/** Each adapter's token-exchange factory, called with options as an app would at start-up. */
+export const tokenHandlerFactories: Record<Driver['name'], (options: LogtoSupabaseOptions) => unknown> = {
+  express: expressAdapter.supabaseTokenHandler,
+  koa: koaAdapter.supabaseTokenHandler,
+  hono: honoAdapter.supabaseTokenHandler,
+  next: nextAdapter.supabaseTokenRoute,
+};

@@ -87,20 +87,20 @@ describe('importing an adapter entry loads no other framework', () => {
 });
 
 describe('CommonJS', () => {
-  it("require('logto-supabase/express') gives the middleware, the scope guard and the error handler", async () => {
+  it("require('logto-supabase/express') gives the middleware, the scope guard, the error handler and the token endpoint", async () => {
     const script = `
       const adapter = require('logto-supabase/express');
       const loaded = Object.keys(require.cache);
       console.log(JSON.stringify({
         exports: Object.keys(adapter).sort(),
-        types: [adapter.logtoSupabase, adapter.requireScopes, adapter.logtoAuthErrorHandler].map((value) => typeof value),
+        types: [adapter.logtoSupabase, adapter.requireScopes, adapter.logtoAuthErrorHandler, adapter.supabaseTokenHandler].map((value) => typeof value),
         entry: loaded.filter((file) => file.endsWith('/dist/express.cjs')).length,
       }));
     `;
     const { stdout } = await run(process.execPath, ['-e', script], { cwd: packageDir });
     expect(JSON.parse(stdout)).toEqual({
-      exports: ['logtoAuthErrorHandler', 'logtoSupabase', 'requireScopes'],
-      types: ['function', 'function', 'function'],
+      exports: ['logtoAuthErrorHandler', 'logtoSupabase', 'requireScopes', 'supabaseTokenHandler'],
+      types: ['function', 'function', 'function', 'function'],
       entry: 1,
     });
   });

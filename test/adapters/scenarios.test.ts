@@ -5,7 +5,10 @@
  */
 import type * as SupabaseJs from '@supabase/supabase-js';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
-import type { LogtoSupabaseOptions } from 'logto-supabase';
+import { LogtoSupabaseConfigError, type LogtoSupabaseOptions } from 'logto-supabase';
+import { supabaseTokenHandler as honoTokenHandler } from 'logto-supabase/hono';
+import { supabaseTokenRoute } from 'logto-supabase/next';
+import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { closedPort } from '../helpers/assertions.js';
 import {
@@ -17,7 +20,7 @@ import {
   type LocalLogto,
   type LocalStack,
 } from '../../examples/local-stack/src/index.js';
-import { drivers, type DriverRequest, type RunningApp } from './drivers.js';
+import { drivers, tokenHandlerFactories, tokenPath, type DriverRequest, type RunningApp } from './drivers.js';
 
 /** supabase-js clients made so far: the proof that a handler which never queries Supabase makes none. */
 const clients = vi.hoisted(() => ({ made: 0 }));
@@ -65,12 +68,16 @@ interface Scenario {
   status: number;
   body: unknown;
   /** Exact values; a header not listed here must be absent. */
-  headers?: { 'www-authenticate'?: string; 'retry-after'?: string };
+  headers?: Partial<Record<(typeof checkedHeaders)[number], string>>;
+  /** Further checks on the answer (e.g. what a minted JWT is worth against Supabase). */
+  check?: (body: unknown, context: { stack: LocalStack; tokens: Tokens }) => Promise<void>;
   /** supabase-js clients the request makes. */
   clientsMade?: number;
   /** The scenario may write: restore the seed rows afterwards. */
   writes?: boolean;
 }
+
+const checkedHeaders = ['www-authenticate', 'retry-after', 'cache-control', 'pragma', 'allow'] as const;
 
 const challenge = (code: string, description: string, extra = '') =>
   `Bearer realm="api", error="${code}", error_description="${description}"${extra}`;
@@ -299,6 +306,98 @@ const scenarios: Scenario[] = [
 ];
 
 
+/** Headers of every successful token exchange (RFC 6749 §5.1: never cached). */
+const noStore = { 'cache-control': 'no-store', pragma: 'no-cache' };
+
+/** The exchange's JSON: RFC 8693 §2.2 fields plus `expires_at`. */
+const exchangeBody = {
+  access_token: expect.stringMatching(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/),
+  issued_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+  token_type: 'Bearer',
+  expires_in: expect.any(Number),
+  expires_at: expect.any(Number),
+};
+
+interface Exchanged {
+  access_token: string;
+  expires_in: number;
+  expires_at: number;
+}
+
+/** Reads the posts table straight from the Supabase stand-in with the exchanged JWT, as a browser would. */
+async function postsWith(stack: LocalStack, jwt: string): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${stack.supabase.url}/rest/v1/posts?select=id,user_id,title&order=id`, {
+    headers: { apikey: stack.supabase.anonKey, authorization: `Bearer ${jwt}` },
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/** The exchanged JWT: a user JWT for `subject` that lives no longer than the Logto token, and what it reads. */
+async function checkExchanged(body: unknown, stack: LocalStack, logtoToken: string, subject: string, rows: unknown[]): Promise<void> {
+  const { access_token: jwt, expires_in: expiresIn, expires_at: expiresAt } = body as Exchanged;
+  const claims = decodeJwt(jwt);
+  expect(claims).toMatchObject({ sub: subject, role: 'authenticated', aud: 'authenticated', exp: expiresAt });
+  expect(expiresAt).toBeLessThanOrEqual(decodeJwt(logtoToken).exp!);
+  expect(Math.abs(expiresAt - Math.floor(Date.now() / 1000) - expiresIn)).toBeLessThanOrEqual(1);
+  expect(JSON.stringify(body)).not.toContain(stack.supabase.serviceRoleKey);
+  expect(await postsWith(stack, jwt)).toEqual({ status: 200, body: rows });
+}
+
+const exchangeScenarios: Scenario[] = [
+  {
+    name: "token exchange: alice's Logto token gives her Supabase JWT (RFC 8693 fields, no-store), which reads only her rows",
+    method: 'POST',
+    path: tokenPath,
+    request: (t) => ({ token: t.alice }),
+    status: 200,
+    headers: noStore,
+    body: exchangeBody,
+    check: (body, { stack, tokens }) => checkExchanged(body, stack, tokens.alice, alice, alicePosts),
+  },
+  {
+    name: 'token exchange: an allowlisted service-role machine gets an authenticated JWT for its client id, never the service role',
+    method: 'POST',
+    path: tokenPath,
+    request: (t) => ({ token: t.adminJob }),
+    status: 200,
+    headers: noStore,
+    body: exchangeBody,
+    // The admin job owns no rows: through RLS it reads none, where the service role would read all 5.
+    check: (body, { stack, tokens }) => checkExchanged(body, stack, tokens.adminJob, apps.adminJob.clientId, []),
+  },
+  { name: 'token exchange without a token: 401 missing_token', method: 'POST', path: tokenPath, ...missingToken },
+  {
+    name: 'token exchange without a token, optional mode: still 401 missing_token (anonymous needs no exchange)',
+    method: 'POST',
+    path: `${tokenPath}/optional`,
+    ...missingToken,
+  },
+  {
+    name: 'token exchange with a forged token: 401 invalid_token',
+    method: 'POST',
+    path: tokenPath,
+    request: (t) => ({ token: t.forged }),
+    ...invalidToken('The token signature is not valid.'),
+  },
+  {
+    name: 'token exchange with an expired token: 401 invalid_token',
+    app: 'expiring',
+    method: 'POST',
+    path: tokenPath,
+    request: (t) => ({ token: t.expired }),
+    ...invalidToken('The access token expired.'),
+  },
+  {
+    name: 'token exchange by GET: 405 with Allow: POST',
+    method: 'GET',
+    path: tokenPath,
+    request: (t) => ({ token: t.alice }),
+    status: 405,
+    headers: { allow: 'POST' },
+    body: { error: 'invalid_request', error_description: 'The token endpoint answers POST only.' },
+  },
+];
+
 async function forge(token: string): Promise<string> {
   const { kid, typ } = decodeProtectedHeader(token);
   const { privateKey } = await generateKeyPair('ES384');
@@ -365,7 +464,7 @@ describe.each(databases.map((database) => [database.name, database.databaseUrl] 
       await Promise.all([...running.values()].map((app) => app.close()));
     });
 
-    it.each(scenarios.map((scenario) => [scenario.name, scenario] as const))('%s', async (_name, scenario) => {
+    it.each([...scenarios, ...exchangeScenarios].map((scenario) => [scenario.name, scenario] as const))('%s', async (_name, scenario) => {
       if (scenario.writes) onTestFinished(() => stack.supabase.reset());
       const app = running.get(scenario.app ?? 'main')!;
       const before = clients.made;
@@ -386,5 +485,34 @@ describe.each(databases.map((database) => [database.name, database.databaseUrl] 
       });
       if (scenario.clientsMade !== undefined) expect(clients.made - before).toBe(scenario.clientsMade);
     });
+  });
+});
+
+describe('token exchange in third-party mode is a configuration error, saying why', () => {
+  const thirdParty: LogtoSupabaseOptions = {
+    logto: { endpoint: 'http://127.0.0.1:9', audience: 'https://api.example.com' },
+    supabase: { url: 'http://127.0.0.1:9', anonKey: 'sb_publishable_third_party_test', mode: 'third-party' },
+  };
+  const message =
+    'supabase.mode: is "third-party": there is nothing to exchange, the browser sends the Logto token to Supabase itself. Use createBrowserSupabaseClient({ mode: "third-party" }) and no token endpoint, or switch to mode "mint".';
+
+  it.each(Object.entries(tokenHandlerFactories))('%s: when the handler is made', (_name, make) => {
+    expect(() => make(thirdParty)).toThrow(new LogtoSupabaseConfigError('supabase.mode', message.replace('supabase.mode: ', '')));
+  });
+
+  it('hono with (c) => options: on the first request, as a 500 that names the option', async () => {
+    const app = new Hono().post('/token', honoTokenHandler(() => thirdParty));
+    const errors: unknown[] = [];
+    app.onError((error, c) => {
+      errors.push(error);
+      return c.text('error', 500);
+    });
+    expect((await app.request('/token', { method: 'POST' })).status).toBe(500);
+    expect(errors).toEqual([expect.objectContaining({ option: 'supabase.mode', message })]);
+  });
+
+  it('next with () => options: on the first request', async () => {
+    const route = supabaseTokenRoute(() => thirdParty);
+    await expect(route(new Request('http://localhost/token', { method: 'POST' }))).rejects.toThrow(message);
   });
 });
