@@ -105,7 +105,7 @@ describe('logto-supabase doctor', () => {
     ]);
   });
 
-  it('as a command: exit code 0 and JSON when healthy, 1 with a failure, and never a secret', async () => {
+  it('as a command: exit code 0 and JSON when healthy, 1 with a failure, and never a secret', { timeout: 60_000 }, async () => {
     const env = {
       ...process.env,
       LOGTO_ENDPOINT: stack.logto.endpoint,
