@@ -1,5 +1,5 @@
 import type { LogtoSupabaseOptions } from './bridge.js';
-import { LogtoSupabaseConfigError } from './core/errors.js';
+import { configError } from './core/errors.js';
 import { redactInLogs } from './core/redact.js';
 import type { SupabaseOptions } from './supabase/options.js';
 
@@ -44,7 +44,7 @@ export function fromEnv(env: Env = (globalThis as { process?: { env: Env } }).pr
     .filter(([, value]) => value === undefined)
     .map(([name]) => name);
   if (missing.length > 0) {
-    throw new LogtoSupabaseConfigError('env', `missing environment variable(s): ${missing.join(', ')}.`);
+    throw configError('env', `missing environment variable(s): ${missing.join(', ')}.`);
   }
   const audiences = list(read('LOGTO_AUDIENCE'));
   const clientIds = list(read('LOGTO_M2M_SERVICE_ROLE_CLIENT_IDS'));

@@ -6,6 +6,7 @@ export {
   LogtoSupabaseConfigError,
   isLogtoAuthError,
   type LogtoAuthErrorCode,
+  type LogtoAuthErrorReason,
   type LogtoAuthErrorOptions,
 } from './core/errors.js';
 export { clearJwksCache, type JsonWebKeySet } from './core/jwks.js';

@@ -1,4 +1,5 @@
 import type { JWTPayload } from 'jose';
+import { LogtoAuthError } from './errors.js';
 import { redactInLogs } from './redact.js';
 
 /** The verified claims of a Logto access token. */
@@ -62,4 +63,12 @@ export function toLogtoAuth(token: string, claims: LogtoClaims): LogtoAuth {
     expiresAt: claims.exp,
   };
   return Object.freeze(redactInLogs(auth, ['token']));
+}
+
+/**
+ * A token past its `exp` but inside the clock tolerance verifies; nothing may be minted or
+ * forwarded for it, since a Supabase JWT never outlives the Logto token.
+ */
+export function assertNotExpired(auth: Pick<LogtoAuth, 'expiresAt'>, now = Math.floor(Date.now() / 1000)): void {
+  if (auth.expiresAt <= now) throw new LogtoAuthError('invalid_token', 'The access token expired.', { reason: 'expired' });
 }

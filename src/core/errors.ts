@@ -14,7 +14,42 @@ const statusOf: Record<LogtoAuthErrorCode, number> = {
   jwks_unavailable: 503,
 };
 
+/**
+ * Why a token is `invalid_token`, stable for programs to switch on (the message is for people):
+ *
+ * | reason | the token… |
+ * |---|---|
+ * | `too_large` | is over 16 KiB (refused before parsing) |
+ * | `malformed` | is not a compact JWS of canonical base64url and JSON, or uses an unsupported JWS feature |
+ * | `algorithm` | names a signing algorithm that is not allowed (`none`, HS*, or outside `algorithms`) |
+ * | `typ` | is not an access token (`typ` is not `at+jwt`) |
+ * | `unknown_key` | names a key (`kid`) the issuer does not publish, or no key fits |
+ * | `signature` | has a signature that does not verify |
+ * | `issuer` | was issued by another issuer (`iss`) |
+ * | `audience` | is for another API resource (`aud`) |
+ * | `expired` | is past its `exp` |
+ * | `not_yet_valid` | is not valid yet (`nbf`) or issued in the future (`iat`) |
+ * | `claims` | lacks a required claim or has one of the wrong type (`exp`, `sub`, `client_id`, `scope`, …) |
+ * | `organization` | is not for the required organization |
+ */
+export type LogtoAuthErrorReason =
+  | 'too_large'
+  | 'malformed'
+  | 'algorithm'
+  | 'typ'
+  | 'unknown_key'
+  | 'signature'
+  | 'issuer'
+  | 'audience'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'claims'
+  | 'organization';
+
+/** What a `LogtoAuthError` carries besides its code and message. */
 export interface LogtoAuthErrorOptions {
+  /** Why the token is `invalid_token` (set on every `invalid_token` the library throws). */
+  reason?: LogtoAuthErrorReason;
   /** Scopes the request lacked (`insufficient_scope`), named in `WWW-Authenticate`. */
   scopes?: readonly string[];
   /** Seconds a client should wait before retrying (`jwks_unavailable`). */
@@ -43,14 +78,23 @@ const quote = (value: string) => `"${value.replace(/[^\x20-\x7e]|["\\]/g, '')}"`
 export class LogtoAuthError extends Error {
   override readonly name = 'LogtoAuthError';
   readonly code: LogtoAuthErrorCode;
+  /** Why an `invalid_token` was refused (`expired`, `signature`, `audience`, …); `undefined` for the other codes. */
+  readonly reason: LogtoAuthErrorReason | undefined;
+  /** The HTTP status to answer with: 400, 401, 403 or 503. */
   readonly status: number;
   /** Response headers to send: `WWW-Authenticate` (RFC 6750 §3) or `Retry-After`. */
   readonly headers: Record<string, string>;
+  /** The scopes a request needed (`insufficient_scope`); empty for the other codes. */
   readonly scopes: readonly string[];
 
+  /**
+   * @param code The RFC 6750 error code; it sets `status` and the `WWW-Authenticate` error.
+   * @param message Shown to clients (`error_description`): never put a token or a secret in it.
+   */
   constructor(code: LogtoAuthErrorCode, message: string, options: LogtoAuthErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.reason = options.reason;
     this.status = statusOf[code];
     this.scopes = options.scopes ?? [];
     this.headers = buildHeaders(code, message, this.scopes, options);

@@ -74,7 +74,7 @@ function pickKey(cache: KeyCache, header: JWSHeaderParameters): JWK | undefined 
   const candidates = cache.candidates(header);
   // Without a kid the choice must be unambiguous; Logto always sends one.
   if (header.kid === undefined && candidates.length > 1) {
-    throw new LogtoAuthError('invalid_token', 'The token has no "kid" and the key set has several matching keys.');
+    throw new LogtoAuthError('invalid_token', 'The token has no "kid" and the key set has several matching keys.', { reason: 'unknown_key' });
   }
   return candidates[0];
 }
@@ -85,6 +85,7 @@ function noKey(header: JWSHeaderParameters): LogtoAuthError {
     header.kid === undefined
       ? 'No key of the key set can verify the token.'
       : 'The token was signed with a key ("kid") that the issuer does not publish.',
+    { reason: 'unknown_key' },
   );
 }
 

@@ -1,7 +1,7 @@
 import { decodeProtectedHeader, errors, jwtVerify, type JWSHeaderParameters } from 'jose';
 import { assertScopes } from './assert-scopes.js';
 import { toLogtoAuth, type LogtoAuth, type LogtoClaims } from './auth.js';
-import { LogtoAuthError } from './errors.js';
+import { LogtoAuthError, type LogtoAuthErrorReason } from './errors.js';
 import { localKeyResolver, remoteKeySet, type KeyResolver } from './jwks.js';
 import { resolveLogtoOptions, type LogtoOptions, type ResolvedLogtoOptions } from './options.js';
 import { VerifiedTokenCache } from './token-cache.js';
@@ -22,7 +22,7 @@ export interface LogtoVerifier {
   (token: string): Promise<LogtoAuth>;
 }
 
-const invalid = (message: string, cause?: unknown) => new LogtoAuthError('invalid_token', message, { cause });
+const invalid = (reason: LogtoAuthErrorReason, message: string, cause?: unknown) => new LogtoAuthError('invalid_token', message, { reason, cause });
 
 /**
  * Checks options once and returns a function that verifies Logto access tokens with them.
@@ -81,15 +81,15 @@ function keyResolverFor(options: ResolvedLogtoOptions): KeyResolver {
 }
 
 async function verifySignedToken(token: unknown, options: ResolvedLogtoOptions, resolveKey: KeyResolver): Promise<LogtoAuth> {
-  if (typeof token !== 'string' || token === '') throw invalid('The access token is empty.');
-  if (token.length > maxTokenBytes) throw invalid(`The access token is larger than ${maxTokenBytes / 1024} KiB.`);
+  if (typeof token !== 'string' || token === '') throw invalid('malformed', 'The access token is empty.');
+  if (token.length > maxTokenBytes) throw invalid('too_large', `The access token is larger than ${maxTokenBytes / 1024} KiB.`);
   const header = readHeader(token);
   if (typeof header.alg !== 'string' || !options.algorithms.includes(header.alg)) {
     const named = typeof header.alg === 'string' && /^[A-Za-z0-9+-]{1,16}$/.test(header.alg) ? ` "${header.alg}"` : '';
-    throw invalid(`The token's signing algorithm${named} is not allowed.`);
+    throw invalid('algorithm', `The token's signing algorithm${named} is not allowed.`);
   }
   if (typeof header.typ !== 'string' || normalizeTyp(header.typ) !== 'at+jwt') {
-    throw invalid('The token is not an access token (its "typ" is not "at+jwt"); an ID token cannot be used here.');
+    throw invalid('typ', 'The token is not an access token (its "typ" is not "at+jwt"); an ID token cannot be used here.');
   }
   let claims: LogtoClaims;
   try {
@@ -110,10 +110,11 @@ async function verifySignedToken(token: unknown, options: ResolvedLogtoOptions, 
 
 function readHeader(token: string): JWSHeaderParameters {
   // Decoders skip stray characters, so a token that differs from the signed one would still verify.
-  if (!base64urlAndDots.test(token)) throw invalid('The access token contains characters outside base64url.');
+  if (!base64urlAndDots.test(token)) throw invalid('malformed', 'The access token contains characters outside base64url.');
   const parts = token.split('.');
   if (parts.length !== 3 || parts[0] === '' || parts[1] === '') {
     throw invalid(
+      'malformed',
       parts.length === 1
         ? 'The access token is not a JWT. Request it for an API resource (a "resource" indicator): without one, Logto issues an opaque token that only /oidc/me accepts.'
         : 'The access token is not a compact JWS (three dot-separated parts).',
@@ -122,7 +123,7 @@ function readHeader(token: string): JWSHeaderParameters {
   try {
     return decodeProtectedHeader(token);
   } catch (error) {
-    throw invalid('The access token header is not valid base64url-encoded JSON.', error);
+    throw invalid('malformed', 'The access token header is not valid base64url-encoded JSON.', error);
   }
 }
 
@@ -132,40 +133,44 @@ const normalizeTyp = (typ: string) => typ.toLowerCase().replace(/^application\//
 
 function checkClaims(claims: LogtoClaims, tolerance: number): void {
   if (typeof claims.iat === 'number' && claims.iat > Date.now() / 1000 + tolerance) {
-    throw invalid('The token was issued in the future ("iat").');
+    throw invalid('not_yet_valid', 'The token was issued in the future ("iat").');
   }
-  if (typeof claims.sub !== 'string' || claims.sub === '') throw invalid('The token has no subject ("sub").');
-  if (typeof claims.client_id !== 'string' || claims.client_id === '') throw invalid('The token has no "client_id".');
-  if (claims.scope !== undefined && typeof claims.scope !== 'string') throw invalid('The token\'s "scope" is not a string.');
+  if (typeof claims.sub !== 'string' || claims.sub === '') throw invalid('claims', 'The token has no subject ("sub").');
+  if (typeof claims.client_id !== 'string' || claims.client_id === '') throw invalid('claims', 'The token has no "client_id".');
+  if (claims.scope !== undefined && typeof claims.scope !== 'string') throw invalid('claims', 'The token\'s "scope" is not a string.');
   if (claims.organization_id !== undefined && typeof claims.organization_id !== 'string') {
-    throw invalid('The token\'s "organization_id" is not a string.');
+    throw invalid('claims', 'The token\'s "organization_id" is not a string.');
   }
 }
 
 /** What a verified token must still satisfy on every use, cached or not. */
 function checkAuthorization(auth: LogtoAuth, options: ResolvedLogtoOptions): void {
   if (options.organizationId !== undefined && auth.organizationId !== options.organizationId) {
-    throw invalid('The token is not for this organization.');
+    throw invalid('organization', 'The token is not for this organization.');
   }
   assertScopes(auth, ...options.requiredScopes);
 }
 
+/** jose's claim (and whether it was missing or wrong) → our reason and message. */
+const claimFailures: Record<string, { reason: LogtoAuthErrorReason; message: string }> = {
+  iss: { reason: 'issuer', message: 'The token was issued by another issuer.' },
+  aud: { reason: 'audience', message: 'The token is for another audience (API resource).' },
+  nbf: { reason: 'not_yet_valid', message: 'The token is not valid yet ("nbf").' },
+  iat: { reason: 'claims', message: 'The token\'s "iat" is not valid.' },
+  exp: { reason: 'claims', message: 'The token has no valid expiry ("exp").' },
+};
+
 function fromJoseError(error: unknown): LogtoAuthError {
-  if (error instanceof errors.JWTExpired) return invalid('The access token expired.', error);
+  if (error instanceof errors.JWTExpired) return invalid('expired', 'The access token expired.', error);
   if (error instanceof errors.JWTClaimValidationFailed) {
-    const messages: Record<string, string> = {
-      iss: 'The token was issued by another issuer.',
-      aud: 'The token is for another audience (API resource).',
-      nbf: 'The token is not valid yet ("nbf").',
-      iat: 'The token\'s "iat" is not valid.',
-      exp: 'The token has no valid expiry ("exp").',
-    };
-    return invalid(messages[error.claim] ?? `The token's "${error.claim}" claim is not valid.`, error);
+    // An "nbf" that is not a number is a malformed claim, not a token that is early.
+    const known = error.claim === 'nbf' && error.reason !== 'check_failed' ? undefined : claimFailures[error.claim];
+    return invalid(known?.reason ?? 'claims', known?.message ?? `The token's "${error.claim}" claim is not valid.`, error);
   }
-  if (error instanceof errors.JWSSignatureVerificationFailed) return invalid('The token signature is not valid.', error);
-  if (error instanceof errors.JOSEAlgNotAllowed) return invalid('The token\'s signing algorithm is not allowed.', error);
-  if (error instanceof errors.JOSENotSupported) return invalid('The token uses an unsupported JWS feature.', error);
-  if (error instanceof errors.JOSEError) return invalid('The access token is malformed.', error);
+  if (error instanceof errors.JWSSignatureVerificationFailed) return invalid('signature', 'The token signature is not valid.', error);
+  if (error instanceof errors.JOSEAlgNotAllowed) return invalid('algorithm', 'The token\'s signing algorithm is not allowed.', error);
+  if (error instanceof errors.JOSENotSupported) return invalid('malformed', 'The token uses an unsupported JWS feature.', error);
+  if (error instanceof errors.JOSEError) return invalid('malformed', 'The access token is malformed.', error);
   // A key import or crypto failure on a token that named a usable key: not the client's fault, but not verifiable.
-  return invalid('The access token could not be verified.', error);
+  return invalid('signature', 'The access token could not be verified.', error);
 }

@@ -1,9 +1,9 @@
 import { createClient, type SupabaseClient, type SupabaseClientOptions } from '@supabase/supabase-js';
-import { LogtoAuthError, LogtoSupabaseConfigError } from '../core/errors.js';
+import { configError, LogtoAuthError } from '../core/errors.js';
 import { cachedSupabaseJwt } from './jwt-cache.js';
 import { isBrowser, supabaseKeyKind } from './keys.js';
 import { checkSupabaseUrl, resolveSupabaseOptions, type ResolvedSupabaseOptions, type SupabaseOptions } from './options.js';
-import type { SubjectOrAuth } from './sign.js';
+import { authOf, type SubjectOrAuth } from './sign.js';
 
 // supabase-js's generics change between versions; the schema name is the caller's to choose.
 type ClientOptions = SupabaseClientOptions<any>;
@@ -19,7 +19,7 @@ type Transport = NonNullable<NonNullable<ClientOptions['realtime']>['transport']
  */
 class MissingWebSocket {
   constructor() {
-    throw new LogtoSupabaseConfigError(
+    throw configError(
       'clientOptions.realtime.transport',
       'Realtime needs a WebSocket and this runtime has none (Node.js < 22): install "ws" and pass clientOptions: { realtime: { transport: WebSocket } }.',
     );
@@ -41,15 +41,13 @@ function serverClientOptions(clientOptions: ClientOptions, accessToken: (() => P
 
 /** Where a user client's bearer comes from: a minted JWT, or the Logto token itself. */
 function userAccessToken(subjectOrAuth: SubjectOrAuth, options: ResolvedSupabaseOptions): () => Promise<string> {
+  const auth = authOf(subjectOrAuth);
   if (options.mode === 'mint') return () => cachedSupabaseJwt(subjectOrAuth, options);
-  if (typeof subjectOrAuth === 'string') {
-    throw new LogtoSupabaseConfigError(
-      'supabase.mode',
-      'is "third-party": a client needs the verified Logto token (LogtoAuth), not a bare subject, since nothing is minted.',
-    );
+  if (auth === null) {
+    throw configError('supabase.mode', 'is "third-party": a client needs the verified Logto token (LogtoAuth), not a bare subject, since nothing is minted.');
   }
-  assertThirdPartyRole(subjectOrAuth.claims.role);
-  const { token } = subjectOrAuth;
+  assertThirdPartyRole(auth.claims.role);
+  const { token } = auth;
   return async () => token;
 }
 
@@ -59,6 +57,7 @@ export function assertThirdPartyRole(role: unknown): void {
     throw new LogtoAuthError(
       'invalid_token',
       'The Logto token has no "role": "authenticated" claim, which Supabase third-party auth requires. Add it with a custom access token claims script in Logto Console (Custom JWT): return { role: "authenticated" }.',
+      { reason: 'claims' },
     );
   }
 }
@@ -87,17 +86,17 @@ export function createAnonSupabaseClient<Database = any>(supabase: SupabaseOptio
 /** Checks that a service-role client may be made: a secret key, on a server. */
 export function checkServiceRoleKey(key: string | undefined, option = 'supabase.serviceRoleKey'): string {
   if (isBrowser()) {
-    throw new LogtoSupabaseConfigError(option, 'cannot be used in a browser: a service-role client bypasses Row-Level Security and belongs on a server.');
+    throw configError(option, 'cannot be used in a browser: a service-role client bypasses Row-Level Security and belongs on a server.');
   }
   if (key === undefined) {
-    throw new LogtoSupabaseConfigError(option, 'is required for a service-role client: the service_role or sb_secret_… key (Project Settings → API Keys).');
+    throw configError(option, 'is required for a service-role client: the service_role or sb_secret_… key (Project Settings → API Keys).');
   }
   const kind = supabaseKeyKind(key);
   if (kind === 'anon' || kind === 'publishable') {
-    throw new LogtoSupabaseConfigError(option, 'holds an anon/publishable key, which cannot bypass RLS: give the service_role or sb_secret_… key.');
+    throw configError(option, 'holds an anon/publishable key, which cannot bypass RLS: give the service_role or sb_secret_… key.');
   }
   if (kind !== 'service_role' && kind !== 'secret') {
-    throw new LogtoSupabaseConfigError(option, 'is not a Supabase service_role JWT key or sb_secret_… key.');
+    throw configError(option, 'is not a Supabase service_role JWT key or sb_secret_… key.');
   }
   return key;
 }
@@ -113,7 +112,7 @@ export function createServiceRoleClient<Database = any>(
   supabase: Pick<SupabaseOptions, 'url' | 'serviceRoleKey' | 'clientOptions'>,
 ): SupabaseClient<Database> {
   if (typeof supabase !== 'object' || supabase === null) {
-    throw new LogtoSupabaseConfigError('supabase', 'Supabase options are required: { url, serviceRoleKey }.');
+    throw configError('supabase', 'Supabase options are required: { url, serviceRoleKey }.');
   }
   const url = checkSupabaseUrl(supabase.url, 'supabase.url');
   const key = checkServiceRoleKey(supabase.serviceRoleKey);

@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
-import type { LogtoAuth } from '../core/auth.js';
-import { LogtoAuthError, LogtoSupabaseConfigError } from '../core/errors.js';
+import { assertNotExpired, type LogtoAuth } from '../core/auth.js';
+import { configError } from '../core/errors.js';
 import { refuseServiceRole, resolveSupabaseOptions, type ResolvedSupabaseOptions, type SupabaseOptions } from './options.js';
 
 /** A Logto subject (`sub`) or a verified Logto token. */
@@ -21,6 +21,37 @@ export async function signSupabaseJwt(subjectOrAuth: SubjectOrAuth, supabase: Su
   return (await mintSupabaseJwt(subjectOrAuth, resolveSupabaseOptions(supabase))).jwt;
 }
 
+const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value !== '';
+
+/** What minting and the client caches read from a `LogtoAuth`: anything less is not one. */
+function isLogtoAuth(value: unknown): value is LogtoAuth {
+  if (typeof value !== 'object' || value === null) return false;
+  const auth = value as Partial<LogtoAuth>;
+  return (
+    isNonEmptyString(auth.token) &&
+    isNonEmptyString(auth.subject) &&
+    isNonEmptyString(auth.clientId) &&
+    Array.isArray(auth.scopes) &&
+    typeof auth.isMachine === 'boolean' &&
+    typeof auth.expiresAt === 'number' &&
+    (auth.organizationId === null || typeof auth.organizationId === 'string') &&
+    typeof auth.claims === 'object' &&
+    auth.claims !== null
+  );
+}
+
+/**
+ * The verified token behind a subject-or-auth argument, or `null` for a bare subject.
+ *
+ * @throws {LogtoSupabaseConfigError} (`option: 'subjectOrAuth'`) for anything but a non-empty
+ * user id or a `LogtoAuth`: caches are keyed on the token, so a look-alike could share another's.
+ */
+export function authOf(subjectOrAuth: SubjectOrAuth): LogtoAuth | null {
+  if (isNonEmptyString(subjectOrAuth)) return null;
+  if (isLogtoAuth(subjectOrAuth)) return subjectOrAuth;
+  throw configError('subjectOrAuth', 'must be a non-empty Logto user id or the LogtoAuth that verifyLogtoToken returned.');
+}
+
 export interface MintedJwt {
   jwt: string;
   expiresAt: number;
@@ -30,19 +61,14 @@ export interface MintedJwt {
 
 export async function mintSupabaseJwt(subjectOrAuth: SubjectOrAuth, options: ResolvedSupabaseOptions): Promise<MintedJwt> {
   const { signing } = options;
-  if (!signing) {
-    throw new LogtoSupabaseConfigError('supabase.mode', 'is "third-party": Supabase trusts Logto tokens directly and nothing is minted.');
-  }
-  const auth = typeof subjectOrAuth === 'string' ? null : subjectOrAuth;
-  const subject = auth ? auth.subject : subjectOrAuth;
-  if (typeof subject !== 'string' || subject === '') {
-    throw new TypeError('signSupabaseJwt: the subject must be a non-empty Logto user id or a verified LogtoAuth.');
-  }
+  if (!signing) throw configError('supabase.mode', 'is "third-party": Supabase trusts Logto tokens directly and nothing is minted.');
+  const auth = authOf(subjectOrAuth);
+  const subject = auth ? auth.subject : (subjectOrAuth as string);
   const iat = Math.floor(Date.now() / 1000);
+  if (auth) assertNotExpired(auth, iat);
   let exp = iat + options.expiresIn;
   const capped = auth !== null && auth.expiresAt <= exp;
   if (capped) exp = auth.expiresAt;
-  if (exp <= iat) throw new LogtoAuthError('invalid_token', 'The access token expired.');
 
   const claims: Record<string, unknown> = {};
   const custom = typeof options.claims === 'function' ? options.claims(auth) : options.claims;

@@ -9,6 +9,7 @@ import {
   verifyLogtoToken,
   type JsonWebKeySet,
   type LogtoAuthErrorCode,
+  type LogtoAuthErrorReason,
   type LogtoVerifierOptions,
 } from '../../src/index.js';
 import {
@@ -70,40 +71,47 @@ const tenant = (options: TokenOptions = {}) => signed(tenantKey, options);
 const tenantRaw = (header: unknown, payload: unknown) => () => signRaw(header, payload, { alg: 'ES384', key: tenantKey.privateKey });
 const unsigned = (header: unknown) => () => signRaw(header, logtoClaims());
 
-const message = {
-  alg: (alg?: string) => `The token's signing algorithm${alg === undefined ? '' : ` "${alg}"`} is not allowed.`,
-  typ: 'The token is not an access token (its "typ" is not "at+jwt"); an ID token cannot be used here.',
-  signature: 'The token signature is not valid.',
-  unknownKid: 'The token was signed with a key ("kid") that the issuer does not publish.',
-  ambiguousKey: 'The token has no "kid" and the key set has several matching keys.',
-  unsupported: 'The token uses an unsupported JWS feature.',
-  malformed: 'The access token is malformed.',
-  issuer: 'The token was issued by another issuer.',
-  audience: 'The token is for another audience (API resource).',
-  expired: 'The access token expired.',
-  notYetValid: 'The token is not valid yet ("nbf").',
-  iatInFuture: 'The token was issued in the future ("iat").',
-  iatInvalid: 'The token\'s "iat" is not valid.',
-  exp: 'The token has no valid expiry ("exp").',
-  sub: 'The token has no subject ("sub").',
-  clientId: 'The token has no "client_id".',
-  scope: 'The token\'s "scope" is not a string.',
-  organizationIdClaim: 'The token\'s "organization_id" is not a string.',
+type Refusal = readonly [LogtoAuthErrorReason, string];
+
+/** Each refusal: the reason programs switch on, and the message people read. */
+const refusal = {
+  alg: (alg?: string): Refusal => ['algorithm', `The token's signing algorithm${alg === undefined ? '' : ` "${alg}"`} is not allowed.`],
+  typ: ['typ', 'The token is not an access token (its "typ" is not "at+jwt"); an ID token cannot be used here.'],
+  signature: ['signature', 'The token signature is not valid.'],
+  unknownKid: ['unknown_key', 'The token was signed with a key ("kid") that the issuer does not publish.'],
+  ambiguousKey: ['unknown_key', 'The token has no "kid" and the key set has several matching keys.'],
+  unsupported: ['malformed', 'The token uses an unsupported JWS feature.'],
+  malformed: ['malformed', 'The access token is malformed.'],
+  issuer: ['issuer', 'The token was issued by another issuer.'],
+  audience: ['audience', 'The token is for another audience (API resource).'],
+  expired: ['expired', 'The access token expired.'],
+  notYetValid: ['not_yet_valid', 'The token is not valid yet ("nbf").'],
+  iatInFuture: ['not_yet_valid', 'The token was issued in the future ("iat").'],
+  nbfInvalid: ['claims', 'The token\'s "nbf" claim is not valid.'],
+  iatInvalid: ['claims', 'The token\'s "iat" is not valid.'],
+  exp: ['claims', 'The token has no valid expiry ("exp").'],
+  sub: ['claims', 'The token has no subject ("sub").'],
+  clientId: ['claims', 'The token has no "client_id".'],
+  scope: ['claims', 'The token\'s "scope" is not a string.'],
+  organizationIdClaim: ['claims', 'The token\'s "organization_id" is not a string.'],
   opaque:
-    'The access token is not a JWT. Request it for an API resource (a "resource" indicator): without one, Logto issues an opaque token that only /oidc/me accepts.',
-  notCompact: 'The access token is not a compact JWS (three dot-separated parts).',
-  header: 'The access token header is not valid base64url-encoded JSON.',
-  notBase64url: 'The access token contains characters outside base64url.',
-  empty: 'The access token is empty.',
-  tooLarge: 'The access token is larger than 16 KiB.',
-  organization: 'The token is not for this organization.',
-  scopes: (missing: string) => `The token lacks the required scope(s): ${missing}.`,
-};
+    ['malformed', 'The access token is not a JWT. Request it for an API resource (a "resource" indicator): without one, Logto issues an opaque token that only /oidc/me accepts.'],
+  notCompact: ['malformed', 'The access token is not a compact JWS (three dot-separated parts).'],
+  header: ['malformed', 'The access token header is not valid base64url-encoded JSON.'],
+  notBase64url: ['malformed', 'The access token contains characters outside base64url.'],
+  empty: ['malformed', 'The access token is empty.'],
+  tooLarge: ['too_large', 'The access token is larger than 16 KiB.'],
+  organization: ['organization', 'The token is not for this organization.'],
+} as const;
+
+const scopeMessage = (missing: string) => `The token lacks the required scope(s): ${missing}.`;
 
 interface BadToken {
   name: string;
   token: () => Promise<string> | string;
   code: LogtoAuthErrorCode;
+  /** Set for every invalid_token; insufficient_scope has none. */
+  reason: LogtoAuthErrorReason | undefined;
   status: number;
   message: string;
   /** The key set the tenant publishes (default: its ES384 key). */
@@ -113,10 +121,11 @@ interface BadToken {
   fetches?: 0 | 1;
 }
 
-const invalid = (name: string, token: BadToken['token'], text: string, extra: Partial<BadToken> = {}): BadToken => ({
+const invalid = (name: string, token: BadToken['token'], [reason, text]: Refusal, extra: Partial<BadToken> = {}): BadToken => ({
   name,
   token,
   code: 'invalid_token',
+  reason,
   status: 401,
   message: text,
   ...extra,
@@ -127,43 +136,43 @@ const oversizedClaim = 'x'.repeat(17 * 1024);
 
 const badTokens: BadToken[] = [
   // alg "none" and algorithm confusion (RFC 8725 §2.1, §3.1)
-  invalid('alg "none": an unsigned token is never accepted', unsigned(logtoHeader(tenantKey, { alg: 'none' })), message.alg('none'), { fetches: 0 }),
-  invalid('alg "None" (capitalised none)', unsigned(logtoHeader(tenantKey, { alg: 'None' })), message.alg('None'), { fetches: 0 }),
-  invalid('alg "NONE" (upper-case none)', unsigned(logtoHeader(tenantKey, { alg: 'NONE' })), message.alg('NONE')),
-  invalid('alg "nOnE" (mixed-case none)', unsigned(logtoHeader(tenantKey, { alg: 'nOnE' })), message.alg('nOnE')),
+  invalid('alg "none": an unsigned token is never accepted', unsigned(logtoHeader(tenantKey, { alg: 'none' })), refusal.alg('none'), { fetches: 0 }),
+  invalid('alg "None" (capitalised none)', unsigned(logtoHeader(tenantKey, { alg: 'None' })), refusal.alg('None'), { fetches: 0 }),
+  invalid('alg "NONE" (upper-case none)', unsigned(logtoHeader(tenantKey, { alg: 'NONE' })), refusal.alg('NONE')),
+  invalid('alg "nOnE" (mixed-case none)', unsigned(logtoHeader(tenantKey, { alg: 'nOnE' })), refusal.alg('nOnE')),
   invalid(
     'alg "none" keeping a genuine signature of the tenant',
     async () => {
       const genuine = await signToken(tenantKey);
       return replaceSegment(genuine, 0, encodeSegment(logtoHeader(tenantKey, { alg: 'none' })));
     },
-    message.alg('none'),
+    refusal.alg('none'),
   ),
-  invalid('a header without alg', unsigned({ typ: 'at+jwt', kid: tenantKey.kid }), message.alg()),
-  invalid('an alg that is not a name (and is not echoed in the message)', unsigned(logtoHeader(tenantKey, { alg: '<script>alert(1)</script>' })), message.alg()),
+  invalid('a header without alg', unsigned({ typ: 'at+jwt', kid: tenantKey.kid }), refusal.alg()),
+  invalid('an alg that is not a name (and is not echoed in the message)', unsigned(logtoHeader(tenantKey, { alg: '<script>alert(1)</script>' })), refusal.alg()),
   invalid(
     'HS256 signed with the EC public key PEM as HMAC secret (algorithm confusion)',
     async () => signRaw(logtoHeader(tenantKey, { alg: 'HS256' }), logtoClaims(), { alg: 'HS256', key: await hmacKey(await publicKeyPem(tenantKey)) }),
-    message.alg('HS256'),
+    refusal.alg('HS256'),
     { fetches: 0 },
   ),
   invalid(
     'HS256 signed with the EC public JWK JSON as HMAC secret (algorithm confusion)',
     async () =>
       signRaw(logtoHeader(tenantKey, { alg: 'HS256' }), logtoClaims(), { alg: 'HS256', key: await hmacKey(JSON.stringify(tenantKey.publicJwk)) }),
-    message.alg('HS256'),
+    refusal.alg('HS256'),
   ),
   invalid(
     'HS256 signed with the RSA public key PEM as HMAC secret (algorithm confusion)',
     async () => signRaw(logtoHeader(rsaKey, { alg: 'HS256' }), logtoClaims(), { alg: 'HS256', key: await hmacKey(await publicKeyPem(rsaKey)) }),
-    message.alg('HS256'),
+    refusal.alg('HS256'),
     { jwks: rsaJwks, fetches: 0 },
   ),
   invalid(
     'HS512 signed with the RSA public key PEM as HMAC secret (algorithm confusion)',
     async () =>
       signRaw(logtoHeader(rsaKey, { alg: 'HS512' }), logtoClaims(), { alg: 'HS512', key: await hmacKey(await publicKeyPem(rsaKey), 'SHA-512') }),
-    message.alg('HS512'),
+    refusal.alg('HS512'),
     { jwks: rsaJwks },
   ),
   invalid(
@@ -174,62 +183,62 @@ const badTokens: BadToken[] = [
         { sub: USER_ID, role: 'authenticated', aud: 'authenticated', iat: NOW, exp: NOW + 3600 },
         { alg: 'HS256', key: await hmacKey('super-secret-jwt-token-with-at-least-32-characters-long') },
       ),
-    message.alg('HS256'),
+    refusal.alg('HS256'),
     { fetches: 0 },
   ),
 
   // kid lookups and injected keys (RFC 8725 §3.10)
-  invalid('an unknown kid, signed by an attacker key', signed(attackerKey), message.unknownKid, { fetches: 1 }),
-  invalid('kid path traversal "../../etc/passwd"', signed(attackerKey, { header: { kid: '../../etc/passwd' } }), message.unknownKid, { fetches: 1 }),
-  invalid('kid SQL injection "\' OR 1=1 --"', signed(attackerKey, { header: { kid: "' OR 1=1 --" } }), message.unknownKid, { fetches: 1 }),
-  invalid('a 5000-character kid', signed(attackerKey, { header: { kid: 'k'.repeat(5000) } }), message.unknownKid),
-  invalid('a kid that is a number', signed(attackerKey, { header: { kid: 1 } }), message.unknownKid),
-  invalid('no kid, signed by an attacker key: the one fitting tenant key is tried', signed(attackerKey, { header: { kid: undefined } }), message.signature, {
+  invalid('an unknown kid, signed by an attacker key', signed(attackerKey), refusal.unknownKid, { fetches: 1 }),
+  invalid('kid path traversal "../../etc/passwd"', signed(attackerKey, { header: { kid: '../../etc/passwd' } }), refusal.unknownKid, { fetches: 1 }),
+  invalid('kid SQL injection "\' OR 1=1 --"', signed(attackerKey, { header: { kid: "' OR 1=1 --" } }), refusal.unknownKid, { fetches: 1 }),
+  invalid('a 5000-character kid', signed(attackerKey, { header: { kid: 'k'.repeat(5000) } }), refusal.unknownKid),
+  invalid('a kid that is a number', signed(attackerKey, { header: { kid: 1 } }), refusal.unknownKid),
+  invalid('no kid, signed by an attacker key: the one fitting tenant key is tried', signed(attackerKey, { header: { kid: undefined } }), refusal.signature, {
     fetches: 1,
   }),
-  invalid('no kid while several tenant keys fit: ambiguous', signed(tenantKey, { header: { kid: undefined } }), message.ambiguousKey, {
+  invalid('no kid while several tenant keys fit: ambiguous', signed(tenantKey, { header: { kid: undefined } }), refusal.ambiguousKey, {
     jwks: jwksOf(tenantKey, secondTenantKey),
   }),
-  invalid('an embedded "jwk" header of the attacker key, with its kid', signed(attackerKey, { header: { jwk: attackerJwk } }), message.unknownKid, {
+  invalid('an embedded "jwk" header of the attacker key, with its kid', signed(attackerKey, { header: { jwk: attackerJwk } }), refusal.unknownKid, {
     fetches: 1,
   }),
   invalid(
     'an embedded "jwk" header of the attacker key, with the tenant kid',
     signed(attackerKey, { header: { jwk: attackerJwk, kid: tenantKey.kid } }),
-    message.signature,
+    refusal.signature,
     { fetches: 1 },
   ),
-  invalid('a "jku" header pointing at an attacker key set', signed(attackerKey, { header: { jku: 'https://attacker.example/jwks.json' } }), message.unknownKid, {
+  invalid('a "jku" header pointing at an attacker key set', signed(attackerKey, { header: { jku: 'https://attacker.example/jwks.json' } }), refusal.unknownKid, {
     fetches: 1,
   }),
   invalid(
     'a "jku" header pointing at an attacker key set, with the tenant kid',
     signed(attackerKey, { header: { jku: 'https://attacker.example/jwks.json', kid: tenantKey.kid } }),
-    message.signature,
+    refusal.signature,
     { fetches: 1 },
   ),
-  invalid('an "x5u" header pointing at an attacker certificate', signed(attackerKey, { header: { x5u: 'https://attacker.example/cert.pem' } }), message.unknownKid, {
+  invalid('an "x5u" header pointing at an attacker certificate', signed(attackerKey, { header: { x5u: 'https://attacker.example/cert.pem' } }), refusal.unknownKid, {
     fetches: 1,
   }),
   invalid(
     'an "x5c" header carrying an attacker certificate, with the tenant kid',
     signed(attackerKey, { header: { x5c: [Buffer.from('attacker certificate').toString('base64')], kid: tenantKey.kid } }),
-    message.signature,
+    refusal.signature,
     { fetches: 1 },
   ),
 
   // JWS extensions
-  invalid('"crit" naming an unknown extension', tenantRaw(logtoHeader(tenantKey, { crit: ['urn:attacker:ext'], 'urn:attacker:ext': true }), logtoClaims()), message.unsupported, {
+  invalid('"crit" naming an unknown extension', tenantRaw(logtoHeader(tenantKey, { crit: ['urn:attacker:ext'], 'urn:attacker:ext': true }), logtoClaims()), refusal.unsupported, {
     fetches: 0,
   }),
-  invalid('"crit" that is an empty array', tenantRaw(logtoHeader(tenantKey, { crit: [] }), logtoClaims()), message.malformed),
+  invalid('"crit" that is an empty array', tenantRaw(logtoHeader(tenantKey, { crit: [] }), logtoClaims()), refusal.malformed),
   invalid(
     '"b64": false (an unencoded payload), even correctly signed',
     async () => {
       const header = logtoHeader(tenantKey, { b64: false, crit: ['b64'] });
       return signRaw(header, null, { alg: 'ES384', key: tenantKey.privateKey }, encodeSegment(logtoClaims()));
     },
-    message.malformed,
+    refusal.malformed,
     { fetches: 1 },
   ),
 
@@ -240,7 +249,7 @@ const badTokens: BadToken[] = [
       const token = await signToken(tenantKey);
       return replaceSegment(token, 1, encodeSegment({ ...decodeToken(token).payload, sub: 'zzzzzzzzzzzz' }));
     },
-    message.signature,
+    refusal.signature,
     { fetches: 1 },
   ),
   invalid(
@@ -249,7 +258,7 @@ const badTokens: BadToken[] = [
       const token = await signToken(tenantKey, { claims: { scope: 'read:posts' } });
       return replaceSegment(token, 1, encodeSegment({ ...decodeToken(token).payload, scope: 'read:posts admin' }));
     },
-    message.signature,
+    refusal.signature,
   ),
   invalid(
     'a tampered header (an extra parameter)',
@@ -257,14 +266,14 @@ const badTokens: BadToken[] = [
       const token = await signToken(tenantKey);
       return replaceSegment(token, 0, encodeSegment({ ...decodeToken(token).header, cty: 'at+jwt' }));
     },
-    message.signature,
+    refusal.signature,
   ),
-  invalid('a signature from another key claiming the same kid', signed(impostorKey), message.signature, { fetches: 1 }),
-  invalid('the signature stripped (trailing dot kept)', async () => replaceSegment(await signToken(tenantKey), 2, ''), message.signature, { fetches: 1 }),
+  invalid('a signature from another key claiming the same kid', signed(impostorKey), refusal.signature, { fetches: 1 }),
+  invalid('the signature stripped (trailing dot kept)', async () => replaceSegment(await signToken(tenantKey), 2, ''), refusal.signature, { fetches: 1 }),
   invalid(
     'a signature of all zeros (ECDSA r = s = 0, CVE-2022-21449)',
     async () => replaceSegment(await signToken(tenantKey), 2, encodeSegment(new TextDecoder('latin1').decode(new Uint8Array(96)))),
-    message.signature,
+    refusal.signature,
   ),
   invalid(
     'a signature with one byte flipped',
@@ -274,130 +283,131 @@ const badTokens: BadToken[] = [
       const flipped = signature.startsWith('A') ? `B${signature.slice(1)}` : `A${signature.slice(1)}`;
       return replaceSegment(token, 2, flipped);
     },
-    message.signature,
+    refusal.signature,
   ),
 
   // issuer and audience
-  invalid('a wrong issuer', tenant({ claims: { iss: 'https://evil.example/oidc' } }), message.issuer, { fetches: 1 }),
-  invalid("another tenant's issuer", tenant({ claims: { iss: 'https://other-tenant.logto.app/oidc' } }), message.issuer),
-  invalid('the issuer with a trailing slash (issuers compare exactly)', tenant({ claims: { iss: `${ISSUER}/` } }), message.issuer),
-  invalid('the endpoint instead of the issuer (no /oidc)', tenant({ claims: { iss: ENDPOINT } }), message.issuer),
-  invalid('a token without issuer', tenant({ claims: { iss: undefined } }), message.issuer),
-  invalid('a wrong audience', tenant({ claims: { aud: 'https://other-api.example.com' } }), message.audience, { fetches: 1 }),
-  invalid('a token without audience', tenant({ claims: { aud: undefined } }), message.audience),
+  invalid('a wrong issuer', tenant({ claims: { iss: 'https://evil.example/oidc' } }), refusal.issuer, { fetches: 1 }),
+  invalid("another tenant's issuer", tenant({ claims: { iss: 'https://other-tenant.logto.app/oidc' } }), refusal.issuer),
+  invalid('the issuer with a trailing slash (issuers compare exactly)', tenant({ claims: { iss: `${ISSUER}/` } }), refusal.issuer),
+  invalid('the endpoint instead of the issuer (no /oidc)', tenant({ claims: { iss: ENDPOINT } }), refusal.issuer),
+  invalid('a token without issuer', tenant({ claims: { iss: undefined } }), refusal.issuer),
+  invalid('a wrong audience', tenant({ claims: { aud: 'https://other-api.example.com' } }), refusal.audience, { fetches: 1 }),
+  invalid('a token without audience', tenant({ claims: { aud: undefined } }), refusal.audience),
   invalid(
     'an organization token (aud urn:logto:organization:…) where an API resource is expected',
     tenant({ claims: { aud: `urn:logto:organization:${ORG_ID}` } }),
-    message.audience,
+    refusal.audience,
   ),
 
   // typ (RFC 9068 §4, RFC 8725 §3.11)
-  invalid('typ "JWT": an ID token is not an access token', tenant({ header: { typ: 'JWT' } }), message.typ, { fetches: 0 }),
-  invalid('a token without typ', tenant({ header: { typ: undefined } }), message.typ, { fetches: 0 }),
-  invalid('typ "application/jwt" (a plain JWT)', tenant({ header: { typ: 'application/jwt' } }), message.typ),
-  invalid('typ "dpop+jwt": a DPoP proof is not an access token', tenant({ header: { typ: 'dpop+jwt' } }), message.typ),
-  invalid('typ "logout+jwt": a logout token is not an access token', tenant({ header: { typ: 'logout+jwt' } }), message.typ),
-  invalid('a typ that is not a string', tenant({ header: { typ: 1 } }), message.typ),
+  invalid('typ "JWT": an ID token is not an access token', tenant({ header: { typ: 'JWT' } }), refusal.typ, { fetches: 0 }),
+  invalid('a token without typ', tenant({ header: { typ: undefined } }), refusal.typ, { fetches: 0 }),
+  invalid('typ "application/jwt" (a plain JWT)', tenant({ header: { typ: 'application/jwt' } }), refusal.typ),
+  invalid('typ "dpop+jwt": a DPoP proof is not an access token', tenant({ header: { typ: 'dpop+jwt' } }), refusal.typ),
+  invalid('typ "logout+jwt": a logout token is not an access token', tenant({ header: { typ: 'logout+jwt' } }), refusal.typ),
+  invalid('a typ that is not a string', tenant({ header: { typ: 1 } }), refusal.typ),
 
   // time claims (clock tolerance 5 s)
-  invalid('a token expired an hour ago', tenant({ claims: { iat: NOW - 7200, exp: NOW - 3600 } }), message.expired, { fetches: 1 }),
-  invalid('a token expired exactly at the tolerance edge (exp = now - 5): exp is the first invalid instant', tenant({ claims: { exp: NOW - 5 } }), message.expired),
-  invalid('a token expired one second past the tolerance (exp = now - 6)', tenant({ claims: { exp: NOW - 6 } }), message.expired),
-  invalid('a token not valid yet (nbf a minute ahead)', tenant({ claims: { nbf: NOW + 60 } }), message.notYetValid),
-  invalid('a token not valid yet (nbf one second past the tolerance)', tenant({ claims: { nbf: NOW + 6 } }), message.notYetValid),
-  invalid('an nbf that is a string', tenant({ claims: { nbf: String(NOW) } }), message.notYetValid),
-  invalid('an iat a minute in the future', tenant({ claims: { iat: NOW + 60 } }), message.iatInFuture),
-  invalid('an iat that is a string', tenant({ claims: { iat: String(NOW) } }), message.iatInvalid),
-  invalid('a token without exp (RFC 9068 requires it)', tenant({ claims: { exp: undefined } }), message.exp, { fetches: 1 }),
-  invalid('an exp that is a string', tenant({ claims: { exp: String(NOW + 3600) } }), message.exp),
-  invalid('an exp that is null', tenant({ claims: { exp: null } }), message.exp),
+  invalid('a token expired an hour ago', tenant({ claims: { iat: NOW - 7200, exp: NOW - 3600 } }), refusal.expired, { fetches: 1 }),
+  invalid('a token expired exactly at the tolerance edge (exp = now - 5): exp is the first invalid instant', tenant({ claims: { exp: NOW - 5 } }), refusal.expired),
+  invalid('a token expired one second past the tolerance (exp = now - 6)', tenant({ claims: { exp: NOW - 6 } }), refusal.expired),
+  invalid('a token not valid yet (nbf a minute ahead)', tenant({ claims: { nbf: NOW + 60 } }), refusal.notYetValid),
+  invalid('a token not valid yet (nbf one second past the tolerance)', tenant({ claims: { nbf: NOW + 6 } }), refusal.notYetValid),
+  invalid('an nbf that is a string', tenant({ claims: { nbf: String(NOW) } }), refusal.nbfInvalid),
+  invalid('an iat a minute in the future', tenant({ claims: { iat: NOW + 60 } }), refusal.iatInFuture),
+  invalid('an iat that is a string', tenant({ claims: { iat: String(NOW) } }), refusal.iatInvalid),
+  invalid('a token without exp (RFC 9068 requires it)', tenant({ claims: { exp: undefined } }), refusal.exp, { fetches: 1 }),
+  invalid('an exp that is a string', tenant({ claims: { exp: String(NOW + 3600) } }), refusal.exp),
+  invalid('an exp that is null', tenant({ claims: { exp: null } }), refusal.exp),
 
   // subject, client and scope claims
-  invalid('a token without sub', tenant({ claims: { sub: undefined } }), message.sub, { fetches: 1 }),
-  invalid('an empty sub', tenant({ claims: { sub: '' } }), message.sub),
-  invalid('a sub that is a number', tenant({ claims: { sub: 123456789012 } }), message.sub),
-  invalid('a token without client_id', tenant({ claims: { client_id: undefined } }), message.clientId),
-  invalid('an empty client_id', tenant({ claims: { client_id: '' } }), message.clientId),
-  invalid('a scope that is an array', tenant({ claims: { scope: ['read:posts'] } }), message.scope),
-  invalid('a scope that is a number', tenant({ claims: { scope: 1 } }), message.scope),
-  invalid('an organization_id that is not a string', tenant({ claims: { organization_id: { id: ORG_ID } } }), message.organizationIdClaim),
+  invalid('a token without sub', tenant({ claims: { sub: undefined } }), refusal.sub, { fetches: 1 }),
+  invalid('an empty sub', tenant({ claims: { sub: '' } }), refusal.sub),
+  invalid('a sub that is a number', tenant({ claims: { sub: 123456789012 } }), refusal.sub),
+  invalid('a token without client_id', tenant({ claims: { client_id: undefined } }), refusal.clientId),
+  invalid('an empty client_id', tenant({ claims: { client_id: '' } }), refusal.clientId),
+  invalid('a scope that is an array', tenant({ claims: { scope: ['read:posts'] } }), refusal.scope),
+  invalid('a scope that is a number', tenant({ claims: { scope: 1 } }), refusal.scope),
+  invalid('an organization_id that is not a string', tenant({ claims: { organization_id: { id: ORG_ID } } }), refusal.organizationIdClaim),
 
   // shape of the token
-  invalid('an opaque token (43 random characters, no dots)', () => randomId(43), message.opaque, { fetches: 0 }),
-  invalid('two segments', async () => (await signToken(tenantKey)).split('.').slice(0, 2).join('.'), message.notCompact, { fetches: 0 }),
-  invalid('four segments', async () => `${await signToken(tenantKey)}.extra`, message.notCompact),
-  invalid('five segments (a JWE, an encrypted token)', () => 'eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d', message.notCompact),
-  invalid('an empty string', () => '', message.empty, { fetches: 0 }),
-  invalid('whitespace only', () => '   ', message.notBase64url, { fetches: 0 }),
-  invalid('a header that is not base64url', () => '!!!.eyJzdWIiOiJ4In0.c2ln', message.notBase64url, { fetches: 0 }),
-  invalid('a genuine token with a trailing newline (decoders would skip it)', async () => `${await signToken(tenantKey)}\n`, message.notBase64url, {
+  invalid('an opaque token (43 random characters, no dots)', () => randomId(43), refusal.opaque, { fetches: 0 }),
+  invalid('two segments', async () => (await signToken(tenantKey)).split('.').slice(0, 2).join('.'), refusal.notCompact, { fetches: 0 }),
+  invalid('four segments', async () => `${await signToken(tenantKey)}.extra`, refusal.notCompact),
+  invalid('five segments (a JWE, an encrypted token)', () => 'eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d', refusal.notCompact),
+  invalid('an empty string', () => '', refusal.empty, { fetches: 0 }),
+  invalid('whitespace only', () => '   ', refusal.notBase64url, { fetches: 0 }),
+  invalid('a header that is not base64url', () => '!!!.eyJzdWIiOiJ4In0.c2ln', refusal.notBase64url, { fetches: 0 }),
+  invalid('a genuine token with a trailing newline (decoders would skip it)', async () => `${await signToken(tenantKey)}\n`, refusal.notBase64url, {
     fetches: 0,
   }),
-  invalid('a genuine token in standard base64 padding form ("=")', async () => `${await signToken(tenantKey)}==`, message.notBase64url),
-  invalid('a header that is a JSON array', unsigned(['ES384', 'at+jwt']), message.header),
-  invalid('a header that is not JSON', () => `${encodeSegment('{"alg":"ES384"')}.e30.c2ln`, message.header),
-  invalid('a payload that is not JSON (signed)', tenantRaw(logtoHeader(tenantKey), '{"sub":'), message.malformed),
-  invalid('a payload that is a JSON array (signed)', tenantRaw(logtoHeader(tenantKey), JSON.stringify([logtoClaims()])), message.malformed),
+  invalid('a genuine token in standard base64 padding form ("=")', async () => `${await signToken(tenantKey)}==`, refusal.notBase64url),
+  invalid('a header that is a JSON array', unsigned(['ES384', 'at+jwt']), refusal.header),
+  invalid('a header that is not JSON', () => `${encodeSegment('{"alg":"ES384"')}.e30.c2ln`, refusal.header),
+  invalid('a payload that is not JSON (signed)', tenantRaw(logtoHeader(tenantKey), '{"sub":'), refusal.malformed),
+  invalid('a payload that is a JSON array (signed)', tenantRaw(logtoHeader(tenantKey), JSON.stringify([logtoClaims()])), refusal.malformed),
   invalid(
     'a payload whose only sub is inside a "__proto__" member: __proto__ supplies no claims',
     () => {
       const { sub, ...claims } = logtoClaims();
       return tenantRaw(logtoHeader(tenantKey), `{"__proto__":{"sub":"${String(sub)}"},${JSON.stringify(claims).slice(1)}`)();
     },
-    message.sub,
+    refusal.sub,
   ),
   invalid(
     'a header whose only alg is inside a "__proto__" member: __proto__ supplies no parameters',
     () => signRaw(`{"__proto__":{"alg":"ES384"},"typ":"at+jwt","kid":"${tenantKey.kid}"}`, logtoClaims()),
-    message.alg(),
+    refusal.alg(),
   ),
   invalid(
     'duplicate header keys: the last "alg" (none) is the one read',
     () => signRaw(`{"alg":"ES384","typ":"at+jwt","kid":"${tenantKey.kid}","alg":"none"}`, logtoClaims()),
-    message.alg('none'),
+    refusal.alg('none'),
   ),
   invalid(
     'duplicate header keys: the last "typ" (JWT) is the one read',
     tenantRaw(`{"alg":"ES384","typ":"at+jwt","kid":"${tenantKey.kid}","typ":"JWT"}`, logtoClaims()),
-    message.typ,
+    refusal.typ,
   ),
   invalid(
     'a nested JWT as the payload (cty "JWT")',
     async () => tenantRaw(logtoHeader(tenantKey, { cty: 'JWT' }), await signToken(tenantKey))(),
-    message.malformed,
+    refusal.malformed,
     { fetches: 1 },
   ),
-  invalid('a token over 16 KiB (a signed one, with a huge claim)', tenant({ claims: { padding: oversizedClaim } }), message.tooLarge, { fetches: 0 }),
-  invalid('a token over 16 KiB that is not even parseable: size is checked first', () => `${'!'.repeat(16 * 1024)}.x.y`, message.tooLarge, {
+  invalid('a token over 16 KiB (a signed one, with a huge claim)', tenant({ claims: { padding: oversizedClaim } }), refusal.tooLarge, { fetches: 0 }),
+  invalid('a token over 16 KiB that is not even parseable: size is checked first', () => `${'!'.repeat(16 * 1024)}.x.y`, refusal.tooLarge, {
     fetches: 0,
   }),
 
   // algorithms and key types
-  invalid('an ES384 signature whose header says ES256', tenantRaw(logtoHeader(tenantKey, { alg: 'ES256' }), logtoClaims()), message.unknownKid, { fetches: 1 }),
-  invalid('an ES384 signature whose header says ES512', tenantRaw(logtoHeader(tenantKey, { alg: 'ES512' }), logtoClaims()), message.unknownKid),
-  invalid('an RS256 token against an EC-only key set', signed(rsaKey), message.unknownKid, { fetches: 1 }),
-  invalid('an RS256 token naming the kid of an EC key', signed(rsaKey, { header: { kid: tenantKey.kid } }), message.unknownKid),
-  invalid('PS256 against an RSA key published for RS256 only ("alg" of the JWK)', () => signRaw(logtoHeader(rsaKey, { alg: 'PS256' }), logtoClaims(), { alg: 'RS256', key: rsaKey.privateKey }), message.unknownKid, {
+  invalid('an ES384 signature whose header says ES256', tenantRaw(logtoHeader(tenantKey, { alg: 'ES256' }), logtoClaims()), refusal.unknownKid, { fetches: 1 }),
+  invalid('an ES384 signature whose header says ES512', tenantRaw(logtoHeader(tenantKey, { alg: 'ES512' }), logtoClaims()), refusal.unknownKid),
+  invalid('an RS256 token against an EC-only key set', signed(rsaKey), refusal.unknownKid, { fetches: 1 }),
+  invalid('an RS256 token naming the kid of an EC key', signed(rsaKey, { header: { kid: tenantKey.kid } }), refusal.unknownKid),
+  invalid('PS256 against an RSA key published for RS256 only ("alg" of the JWK)', () => signRaw(logtoHeader(rsaKey, { alg: 'PS256' }), logtoClaims(), { alg: 'RS256', key: rsaKey.privateKey }), refusal.unknownKid, {
     jwks: rsaJwks,
   }),
-  invalid('an RS256 token when algorithms is restricted to ES384', signed(rsaKey), message.alg('RS256'), {
+  invalid('an RS256 token when algorithms is restricted to ES384', signed(rsaKey), refusal.alg('RS256'), {
     jwks: jwksOf(tenantKey, rsaKey),
     options: { algorithms: ['ES384'] },
     fetches: 0,
   }),
 
   // authorization: organization and scopes
-  invalid('a token for another organization (organizationId option)', tenant({ claims: { organization_id: 'org-other-0000000000' } }), message.organization, {
+  invalid('a token for another organization (organizationId option)', tenant({ claims: { organization_id: 'org-other-0000000000' } }), refusal.organization, {
     options: { organizationId: ORG_ID },
     fetches: 1,
   }),
-  invalid('a token for no organization when organizationId is required', tenant(), message.organization, { options: { organizationId: ORG_ID } }),
+  invalid('a token for no organization when organizationId is required', tenant(), refusal.organization, { options: { organizationId: ORG_ID } }),
   {
     name: 'a token without a required scope: 403',
     token: tenant({ claims: { scope: 'read:posts' } }),
     code: 'insufficient_scope',
+    reason: undefined,
     status: 403,
-    message: message.scopes('delete:posts'),
+    message: scopeMessage('delete:posts'),
     options: { requiredScopes: ['read:posts', 'delete:posts'] },
     fetches: 1,
   },
@@ -405,24 +415,27 @@ const badTokens: BadToken[] = [
     name: 'a scope that is only a substring of a held scope ("read" vs "read:posts"): 403',
     token: tenant({ claims: { scope: 'read:posts' } }),
     code: 'insufficient_scope',
+    reason: undefined,
     status: 403,
-    message: message.scopes('read'),
+    message: scopeMessage('read'),
     options: { requiredScopes: ['read'] },
   },
   {
     name: 'a scope that differs in case ("READ:posts"): 403',
     token: tenant({ claims: { scope: 'READ:posts' } }),
     code: 'insufficient_scope',
+    reason: undefined,
     status: 403,
-    message: message.scopes('read:posts'),
+    message: scopeMessage('read:posts'),
     options: { requiredScopes: ['read:posts'] },
   },
   {
     name: 'a token with an empty scope: 403',
     token: tenant({ claims: { scope: '' } }),
     code: 'insufficient_scope',
+    reason: undefined,
     status: 403,
-    message: message.scopes('read:posts'),
+    message: scopeMessage('read:posts'),
     options: { requiredScopes: ['read:posts'] },
   },
 ];
@@ -435,8 +448,9 @@ describe('verifyLogtoToken refuses forged and malformed tokens (static key set)'
   it.each(badTokens.map((bad) => [bad.name, bad] as const))('refuses %s', async (_name, bad) => {
     const token = await bad.token();
     const error = await rejectionOf(verifyLogtoToken(token, staticOptions(bad.options, bad.jwks)));
-    expect({ code: error.code, status: error.status, message: error.message }).toEqual({
+    expect({ code: error.code, reason: error.reason, status: error.status, message: error.message }).toEqual({
       code: bad.code,
+      reason: bad.reason,
       status: bad.status,
       message: bad.message,
     });
@@ -454,8 +468,9 @@ describe('verifyLogtoToken refuses the same tokens with a remote JWKS, fetching 
     const fetch = jwksFetch(() => bad.jwks ?? tenantJwks);
     const token = await bad.token();
     const error = await rejectionOf(verifyLogtoToken(token, { endpoint: ENDPOINT, audience: AUDIENCE, fetch, ...bad.options }));
-    expect({ code: error.code, status: error.status, message: error.message }).toEqual({
+    expect({ code: error.code, reason: error.reason, status: error.status, message: error.message }).toEqual({
       code: bad.code,
+      reason: bad.reason,
       status: bad.status,
       message: bad.message,
     });
@@ -550,7 +565,7 @@ describe('verifyLogtoToken accepts genuine Logto access tokens', () => {
       expect(auth.claims.iss).toBe(iss);
     }
     const error = await rejectionOf(verifyLogtoToken(await signToken(tenantKey, { claims: { iss: 'https://login.example.org/oidc' } }), options));
-    expect([error.code, error.message]).toEqual(['invalid_token', message.issuer]);
+    expect([error.code, error.reason, error.message]).toEqual(['invalid_token', ...refusal.issuer]);
   });
 
   it('an endpoint with a trailing slash derives the same issuer', async () => {

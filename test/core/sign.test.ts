@@ -117,10 +117,34 @@ describe('signSupabaseJwt claims', () => {
     expect(payload).toMatchObject({ sub: M2M_APP_ID, userId: M2M_APP_ID, client_id: M2M_APP_ID, is_machine: true, scope: 'read:posts' });
   });
 
-  it('refuses an empty subject', async () => {
-    await expect(signSupabaseJwt('', supabase())).rejects.toThrowError(
-      new TypeError('signSupabaseJwt: the subject must be a non-empty Logto user id or a verified LogtoAuth.'),
-    );
+});
+
+const genuine = await verified();
+
+describe('minting refuses what is neither a subject nor a LogtoAuth with a typed error, never a bare TypeError', () => {
+  const refusal = new LogtoSupabaseConfigError('subjectOrAuth', 'must be a non-empty Logto user id or the LogtoAuth that verifyLogtoToken returned.');
+  const { token: _token, ...withoutToken } = genuine;
+  const oddInputs: [string, unknown][] = [
+    ['an empty subject', ''],
+    ['null', null],
+    ['undefined', undefined],
+    ['a number', 42],
+    ['an empty object', {}],
+    ['an object with only a subject', { subject: USER_ID }],
+    ['a LogtoAuth without its token (caches are keyed on it)', withoutToken],
+    ['a LogtoAuth with an empty token', { ...genuine, token: '' }],
+    ['a LogtoAuth whose scopes are not an array', { ...genuine, scopes: 'read:posts' }],
+  ];
+
+  it.each(oddInputs)('signSupabaseJwt: %s', async (_name, input) => {
+    const error = await signSupabaseJwt(input as never, supabase()).then(() => undefined, (thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(LogtoSupabaseConfigError);
+    expect(error).toEqual(refusal);
+  });
+
+  it.each(oddInputs)('createUserSupabaseClient: %s, when the client is made', (_name, input) => {
+    expect(() => createUserSupabaseClient(input as never, supabase())).toThrowError(refusal);
+    expect(() => createUserSupabaseClient(input as never, supabase({ mode: 'third-party', jwtSecret: undefined }))).toThrowError(refusal);
   });
 });
 
@@ -155,11 +179,8 @@ describe('signSupabaseJwt expiry', () => {
       (thrown: unknown) => thrown,
     );
     expect(error).toBeInstanceOf(LogtoAuthError);
-    expect([(error as LogtoAuthError).code, (error as LogtoAuthError).status, (error as LogtoAuthError).message]).toEqual([
-      'invalid_token',
-      401,
-      'The access token expired.',
-    ]);
+    const { code, reason, status, message } = error as LogtoAuthError;
+    expect([code, reason, status, message]).toEqual(['invalid_token', 'expired', 401, 'The access token expired.']);
   });
 
   it('refuses a LogtoAuth expiring this very second', async () => {

@@ -1,4 +1,4 @@
-/** Small helpers the suites share: a refused promise's error, a frozen clock, a closed port. */
+/** Small helpers the suites share: a refused promise's or a throwing function's error, a frozen clock, a closed port. */
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, expect, vi } from 'vitest';
 import { LogtoAuthError } from '../../src/index.js';
@@ -12,6 +12,17 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<LogtoAuthE
     return error as LogtoAuthError;
   }
   throw new Error('expected a rejection (the token was accepted)');
+}
+
+/** The LogtoAuthError a function throws; fails the test if it returns or throws something else. */
+export function thrownBy(action: () => unknown): LogtoAuthError {
+  try {
+    action();
+  } catch (error) {
+    expect(error).toBeInstanceOf(LogtoAuthError);
+    return error as LogtoAuthError;
+  }
+  throw new Error('expected a LogtoAuthError');
 }
 
 /** Freezes `Date` (only) at `seconds` for every test of the calling file, so expiry edges are exact. */

@@ -1,0 +1,112 @@
+/** extractBearerToken reads the Authorization header from every source a server framework hands over (RFC 6750). */
+import { describe, expect, it } from 'vitest';
+import { extractBearerToken, type BearerSource } from '../../src/index.js';
+import { thrownBy } from '../helpers/assertions.js';
+
+const token = 'eyJhbGciOiJFUzM4NCJ9.eyJzdWIiOiJhIn0.c2ln';
+const missing = ['missing_token', 401, 'Authorization header with a Bearer token is required.'];
+const empty = ['invalid_request', 400, 'The Bearer token is empty.'];
+const twoTokens = ['invalid_request', 400, 'The Authorization header holds more than one token.'];
+const notToken68 = ['invalid_request', 400, 'The Bearer token contains characters outside the RFC 6750 token68 set.'];
+
+const outcome = (source: BearerSource) => {
+  const error = thrownBy(() => extractBearerToken(source));
+  return [error.code, error.status, error.message];
+};
+
+describe('extractBearerToken reads every kind of source', () => {
+  it('from a Request', () => {
+    expect(extractBearerToken(new Request('https://api.example.com/posts', { headers: { authorization: `Bearer ${token}` } }))).toBe(token);
+  });
+
+  it('from a Headers', () => {
+    expect(extractBearerToken(new Headers({ Authorization: `Bearer ${token}` }))).toBe(token);
+  });
+
+  it('from Node headers (IncomingHttpHeaders)', () => {
+    expect(extractBearerToken({ authorization: `Bearer ${token}`, host: 'api.example.com' })).toBe(token);
+  });
+
+  it('from Node headers with a capitalised name', () => {
+    expect(extractBearerToken({ Authorization: `Bearer ${token}` })).toBe(token);
+  });
+
+  it('from Node headers whose value is an array of one entry', () => {
+    expect(extractBearerToken({ authorization: [`Bearer ${token}`] })).toBe(token);
+  });
+
+  it('from the raw header value', () => {
+    expect(extractBearerToken(`Bearer ${token}`)).toBe(token);
+  });
+
+  it('from a request-like object whose headers are a Headers (e.g. a framework request)', () => {
+    expect(extractBearerToken({ headers: new Headers({ authorization: `Bearer ${token}` }) } as unknown as Request)).toBe(token);
+  });
+});
+
+describe('extractBearerToken: the scheme is case-insensitive', () => {
+  it.each(['Bearer', 'bearer', 'BEARER', 'bEaReR'])('accepts "%s"', (scheme) => {
+    expect(extractBearerToken(`${scheme} ${token}`)).toBe(token);
+  });
+
+  it('tolerates surrounding whitespace and several spaces after the scheme', () => {
+    expect(extractBearerToken(`  Bearer   ${token}  `)).toBe(token);
+  });
+});
+
+describe('extractBearerToken: no credentials is missing_token (RFC 6750 §3.1: no error code)', () => {
+  it.each<[string, BearerSource]>([
+    ['undefined', undefined],
+    ['null', null],
+    ['a Request without Authorization', new Request('https://api.example.com/posts')],
+    ['a Headers without Authorization', new Headers()],
+    ['Node headers without authorization', { host: 'api.example.com' }],
+    ['another scheme (Basic)', 'Basic YWxpY2U6c2VjcmV0'],
+    ['another scheme in a Request (Basic)', new Request('https://api.example.com', { headers: { authorization: 'Basic YWxpY2U6c2VjcmV0' } })],
+    ['the DPoP scheme', `DPoP ${token}`],
+    ['a token without a scheme', token],
+    ['an empty header value: it carries no credentials', ''],
+    ['an empty Node header value', { authorization: '' }],
+    ['an empty header in a Headers', new Headers({ authorization: '' })],
+    ['a header of spaces only', '   '],
+  ])('%s', (_name, source) => {
+    expect(outcome(source)).toEqual(missing);
+  });
+});
+
+describe('extractBearerToken: a malformed Bearer credential is invalid_request (400)', () => {
+  it.each<[string, BearerSource, unknown[]]>([
+    ['"Bearer" alone', 'Bearer', empty],
+    ['"Bearer " with a trailing space', 'Bearer ', empty],
+    ['"bearer" alone in a Request', new Request('https://api.example.com', { headers: { authorization: 'bearer' } }), empty],
+    ['two tokens', `Bearer ${token} ${token}`, twoTokens],
+    ['two Authorization headers merged by Headers', (() => {
+      const headers = new Headers();
+      headers.append('authorization', `Bearer ${token}`);
+      headers.append('authorization', `Bearer ${token}`);
+      return headers;
+    })(), twoTokens],
+    ['a comma ("Bearer a,b")', 'Bearer a,b', notToken68],
+    ['a double quote ("Bearer a"b")', 'Bearer a"b', notToken68],
+    ['a quoted token', `Bearer "${token}"`, notToken68],
+    ['unicode characters', 'Bearer tökén', notToken68],
+    ['padding in the middle ("a=b")', 'Bearer a=b', notToken68],
+    ['a semicolon', 'Bearer a;b', notToken68],
+  ])('%s', (_name, source, expected) => {
+    expect(outcome(source)).toEqual(expected);
+  });
+
+  it('Node headers with an array of two Authorization values', () => {
+    expect(outcome({ authorization: [`Bearer ${token}`, 'Bearer other'] })).toEqual([
+      'invalid_request',
+      400,
+      'More than one Authorization header was sent.',
+    ]);
+  });
+});
+
+describe('extractBearerToken accepts the whole token68 alphabet', () => {
+  it.each(['abc=', 'abc==', 'a-b.c_d~e+f/g', 'A1'])('accepts "%s"', (value) => {
+    expect(extractBearerToken(`Bearer ${value}`)).toBe(value);
+  });
+});
