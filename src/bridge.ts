@@ -4,6 +4,7 @@ import type { LogtoAuth } from './core/auth.js';
 import { extractBearerToken, type BearerSource } from './core/bearer.js';
 import { configError, LogtoAuthError } from './core/errors.js';
 import { scopeList } from './core/options.js';
+import { showInLogsAs } from './core/redact.js';
 import { createLogtoVerifier, type LogtoVerifierOptions } from './core/verify.js';
 import {
   assertThirdPartyRole,
@@ -165,7 +166,12 @@ export const thirdPartyExchangeError = () =>
     'is "third-party": there is nothing to exchange, the browser sends the Logto token to Supabase itself. Use createBrowserSupabaseClient({ mode: "third-party" }) and no token endpoint, or switch to mode "mint".',
   );
 
+/**
+ * The result of `authenticate`. Logged or serialized, it and its client show only who and how
+ * (`{ access, subject }`): never the token, a claim or the service-role key.
+ */
 function lazily(auth: LogtoAuth | null, { access, client }: ReturnType<LogtoSupabase['supabaseFor']>): Authenticated {
-  return { auth, access, supabase: lazySupabaseClient(client) };
+  const summary = { access, subject: auth?.subject ?? null };
+  return showInLogsAs({ auth, access, supabase: lazySupabaseClient(client, summary) }, () => summary);
 }
 

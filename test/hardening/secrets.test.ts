@@ -98,6 +98,18 @@ async function failure(where: string, action: () => unknown): Promise<Error> {
   return error as Error;
 }
 
+/** What circular-safe loggers do (pino's safe-stable-stringify): `toJSON` first, else every own key, cycles cut. */
+function circularSafeJson(value: unknown, seenObjects = new Set<object>()): string {
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'null';
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return circularSafeJson(toJSON.call(value), seenObjects);
+  if (seenObjects.has(value)) return '"[Circular]"';
+  seenObjects.add(value);
+  const entries = Object.keys(value).map((key) => `${JSON.stringify(key)}:${circularSafeJson((value as Record<string, unknown>)[key], seenObjects)}`);
+  seenObjects.delete(value);
+  return `{${entries.join(',')}}`;
+}
+
 /** Fails with the places where a secret showed up (naming the secret, never printing it). */
 function expectNoSecret(texts: Seen[]): void {
   const leaks = texts.flatMap(({ where, text }) =>
@@ -410,6 +422,34 @@ describe('options, bridges, errors and auth objects, as JSON and util.inspect sh
     expect(Object.keys(auth)).toEqual(['token', 'claims', 'subject', 'userId', 'clientId', 'isMachine', 'scopes', 'organizationId', 'expiresAt']);
     // A spread copy is a plain object again: what you copy, you own.
     expect({ ...auth }.token).toBe(tokens.alice);
+  });
+
+  it('an authenticate() result and its client show only { access, subject }, even once the client is made', async () => {
+    const bridge = createLogtoSupabase(options);
+    const user = await bridge.authenticate(new Headers({ authorization: `Bearer ${tokens.alice}` }));
+    const machine = await bridge.authenticate(new Headers({ authorization: `Bearer ${tokens.adminJob}` }));
+    const anonymous = await createLogtoSupabase({ ...options, optional: true }).authenticate(new Headers());
+    // Make the real clients: they hold the keys, and are circular.
+    expect((await machine.supabase.from('posts').select('id')).data).toHaveLength(5);
+    expect((await user.supabase.from('posts').select('id')).data).toHaveLength(2);
+
+    const cases = [
+      [user, { access: 'user', subject: users.alice.id }],
+      [machine, { access: 'service_role', subject: apps.adminJob.clientId }],
+      [anonymous, { access: 'anon', subject: null }],
+    ] as const;
+    for (const [result, summary] of cases) {
+      expect(JSON.parse(JSON.stringify(result))).toEqual(summary);
+      expect(JSON.parse(JSON.stringify({ supabase: result.supabase }))).toEqual({ supabase: summary });
+      expect(inspect(result)).toBe(inspect(summary));
+      expect(inspect({ supabase: result.supabase })).toBe(inspect({ supabase: summary }));
+      dump(`authenticated (${summary.access})`, { request: result, client: result.supabase });
+      record(`authenticated (${summary.access}) circular-safe`, circularSafeJson({ request: result, client: result.supabase }));
+    }
+    // The fields stay what the handler uses.
+    expect(machine.access).toBe('service_role');
+    expect(user.auth?.subject).toBe(users.alice.id);
+    expectNoSecret(seen);
   });
 
   it('errors of every kind, their causes and responses', async () => {
