@@ -3,7 +3,21 @@ import { configError } from './core/errors.js';
 import { redactInLogs } from './core/redact.js';
 import type { SupabaseOptions } from './supabase/options.js';
 
+/**
+ * Environment variables: `process.env`, Cloudflare Workers bindings (`c.env`), `Deno.env.toObject()`.
+ * Values that are not strings (KV namespaces and other bindings) are ignored.
+ */
 export type Env = Record<string, string | undefined>;
+
+/** The process environment where the runtime has one (Node, Bun, Deno with Node compatibility). */
+const processEnv = (): Record<string, unknown> => (globalThis as { process?: { env?: Record<string, unknown> } }).process?.env ?? {};
+
+/** A variable from `env`, else from the process environment; blank counts as unset. */
+function readVariable(env: object, name: string): string | undefined {
+  const own = (env as Record<string, unknown>)[name];
+  const value = typeof own === 'string' && own.trim() !== '' ? own : processEnv()[name];
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
 
 /** Shown as "[redacted]" when the options are logged or serialized. */
 const secretNames = ['jwtSecret', 'signingKey', 'serviceRoleKey'];
@@ -18,17 +32,25 @@ const list = (value: string | undefined) =>
  * Reads the bridge's options from environment variables: `LOGTO_ENDPOINT`, `LOGTO_AUDIENCE`,
  * `SUPABASE_URL`, `SUPABASE_ANON_KEY` (or `SUPABASE_PUBLISHABLE_KEY`), `SUPABASE_JWT_SECRET` (or
  * `SUPABASE_SIGNING_KEY`, a JWK as JSON), `SUPABASE_SERVICE_ROLE_KEY` (or `SUPABASE_SECRET_KEY`),
- * `LOGTO_M2M_SERVICE_ROLE_CLIENT_IDS` (comma-separated). Missing variables are reported together.
+ * `LOGTO_M2M_SERVICE_ROLE_CLIENT_IDS` (comma-separated), `SUPABASE_AUTH_MODE`, `LOGTO_ISSUER`.
+ *
+ * `env` defaults to `process.env`. A variable the given object lacks is read from `process.env`
+ * where the runtime has one: with `@hono/node-server`, `c.env` holds Node's request objects, not
+ * your variables, and `fromEnv(c.env)` still works.
+ *
+ * @param env Variables or bindings (Workers `c.env`); non-string values are ignored.
+ * @throws {LogtoSupabaseConfigError} naming every missing variable at once.
  *
  * @example
- * app.use(logtoSupabase(fromEnv()));           // Node: process.env
- * app.use(logtoSupabase((c) => fromEnv(c.env))); // Cloudflare Workers bindings
+ * import { fromEnv } from 'logto-supabase';
+ * import { logtoSupabase } from 'logto-supabase/hono';
+ * import { Hono } from 'hono';
+ *
+ * const app = new Hono();
+ * app.use('/api/*', logtoSupabase((c) => fromEnv(c.env))); // Workers bindings, or process.env on Node
  */
-export function fromEnv(env: Env = (globalThis as { process?: { env: Env } }).process?.env ?? {}): LogtoSupabaseOptions {
-  const read = (name: string) => {
-    const value = env[name]?.trim();
-    return value === '' ? undefined : value;
-  };
+export function fromEnv(env: object = processEnv()): LogtoSupabaseOptions {
+  const read = (name: string) => readVariable(env ?? {}, name);
   const anonKey = read('SUPABASE_ANON_KEY') ?? read('SUPABASE_PUBLISHABLE_KEY');
   const jwtSecret = read('SUPABASE_JWT_SECRET');
   const signingKey = read('SUPABASE_SIGNING_KEY');

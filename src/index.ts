@@ -22,5 +22,11 @@ export {
 } from './bridge.js';
 export { fromEnv, type Env } from './env.js';
 export { createServiceRoleClient, createUserSupabaseClient } from './supabase/clients.js';
-export type { CustomClaims, SupabaseOptions } from './supabase/options.js';
+export type { ClientOptions, CustomClaims, SupabaseOptions } from './supabase/options.js';
 export { signSupabaseJwt, type SubjectOrAuth } from './supabase/sign.js';
+export {
+  supabaseErrorReply,
+  type ErrorBody,
+  type SupabaseErrorLike,
+  type SupabaseErrorReply,
+} from './supabase/error-reply.js';

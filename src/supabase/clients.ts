@@ -116,5 +116,5 @@ export function createServiceRoleClient<Database = any>(
   }
   const url = checkSupabaseUrl(supabase.url, 'supabase.url');
   const key = checkServiceRoleKey(supabase.serviceRoleKey);
-  return makeClient<Database>(url, key, serverClientOptions(supabase.clientOptions ?? {}, undefined));
+  return makeClient<Database>(url, key, serverClientOptions((supabase.clientOptions ?? {}) as ClientOptions, undefined));
 }

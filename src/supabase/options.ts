@@ -26,9 +26,23 @@ export interface SupabaseOptions {
     expiresIn?: number;
     claims?: CustomClaims;
   };
-  /** Passed to supabase-js `createClient`, under the library's own auth settings. */
-  clientOptions?: SupabaseClientOptions<any>;
+  /**
+   * Passed to supabase-js `createClient`, under the library's own auth settings. On Node 20 give
+   * Realtime a WebSocket: `clientOptions: { realtime: { transport: WebSocket } }` with the `ws` package.
+   */
+  clientOptions?: ClientOptions;
 }
+
+/**
+ * supabase-js's client options, with a `realtime.transport` that also accepts the `ws` package's
+ * `WebSocket` (its constructor types its arguments more widely than supabase-js declares).
+ */
+export type ClientOptions = Omit<SupabaseClientOptions<any>, 'realtime'> & {
+  realtime?: Omit<NonNullable<SupabaseClientOptions<any>['realtime']>, 'transport'> & {
+    /** A WebSocket class: `globalThis.WebSocket` (Node 22+, browsers, Workers) or `ws`'s on Node 20. */
+    transport?: NonNullable<NonNullable<SupabaseClientOptions<any>['realtime']>['transport']> | (new (address: string, protocols?: string | string[]) => unknown);
+  };
+};
 
 export type SigningKey =
   | { alg: 'HS256'; kid: undefined; key: Promise<CryptoKey> }
@@ -162,7 +176,7 @@ function checkSupabaseOptions(options: SupabaseOptions, prefix: string): Resolve
     signing,
     expiresIn,
     claims,
-    clientOptions: options.clientOptions ?? {},
+    clientOptions: (options.clientOptions ?? {}) as SupabaseClientOptions<any>,
   };
 }
 

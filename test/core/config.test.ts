@@ -4,7 +4,7 @@
  */
 import { inspect } from 'node:util';
 import { SignJWT } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createLogtoSupabase,
   createLogtoVerifier,
@@ -439,6 +439,32 @@ describe('fromEnv reads the options from environment variables', () => {
       'env',
       'missing environment variable(s): LOGTO_AUDIENCE, SUPABASE_JWT_SECRET (or SUPABASE_SIGNING_KEY).',
     );
+  });
+
+  describe('falls back to process.env for what the given object lacks', () => {
+    afterEach(() => vi.unstubAllEnvs());
+
+    it('reads the rest from process.env, and the given object wins where it has a value', () => {
+      for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+      const options = fromEnv({ SUPABASE_URL: 'https://other.supabase.co', LOGTO_AUDIENCE: ' ' });
+      expect(options.supabase.url).toBe('https://other.supabase.co');
+      expect(options.logto).toEqual({ endpoint: ENDPOINT, audience: AUDIENCE });
+      expect(options.supabase.anonKey).toBe(PUBLISHABLE_KEY);
+    });
+
+    it("works with @hono/node-server's c.env, which holds Node's request objects, not variables", () => {
+      for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+      const nodeServerEnv = { incoming: { headers: {} }, outgoing: {} };
+      expect(fromEnv(nodeServerEnv).logto.endpoint).toBe(ENDPOINT);
+    });
+
+    it('ignores bindings that are not strings (a KV namespace named like a variable)', () => {
+      expectConfigError(
+        () => fromEnv({ ...env, LOGTO_ENDPOINT: { get() {} } }),
+        'env',
+        'missing environment variable(s): LOGTO_ENDPOINT.',
+      );
+    });
   });
 
   it('builds bridge options, with the M2M allowlist split on commas', () => {
