@@ -199,16 +199,16 @@ async function readPosts(step: Step, context: Context, user: 'alice' | 'bob', to
 async function writeAsSomeoneElse(step: Step, { backend, supabase }: Context, aliceToken: string, bobToken: string): Promise<void> {
   const post = { title: 'Written in Bob’s name', user_id: users.bob.id };
   supabase.take();
-  const write = await callApi<{ error: string; message: string }>(backend.url, 'POST', '/api/posts', { token: aliceToken, body: post });
+  const write = await callApi<{ error: string; error_description: string }>(backend.url, 'POST', '/api/posts', { token: aliceToken, body: post });
   const [call] = supabase.take();
   const bobsPosts = await callApi<Post[]>(backend.url, 'GET', '/api/posts', { token: bobToken });
   step
     .show('app → backend', 'request', { method: 'POST', path: '/api/posts', body: post }, `POST /api/posts ${JSON.stringify(post)} with Alice's token`)
     .show('backend minted', 'minted', pick(call?.claims, mintedClaims), claimsText(call?.claims ?? {}, ['sub', 'role']))
     .show('backend → Supabase', 'supabaseRequest', call && { method: call.method, path: call.path, status: call.status }, supabaseCallText(call))
-    .show('backend → app', 'response', { status: write.status, body: write.body }, `HTTP ${write.status} ${write.body.error}: ${write.body.message}`)
+    .show('backend → app', 'response', { status: write.status, body: write.body }, `HTTP ${write.status} ${write.body.error}: ${write.body.error_description}`)
     .show('Bob then reads', 'bobPostCount', bobsPosts.body.length, `${bobsPosts.body.length} post(s), unchanged`)
-    .expect('the write is refused with 403 (RLS WITH CHECK, SQLSTATE 42501)', [write.status, write.body.error], [403, '42501'])
+    .expect('the write is refused with 403 (RLS WITH CHECK, SQLSTATE 42501), naming no table', [write.status, write.body.error], [403, 'forbidden'])
     .expect('the minted JWT carried Alice, not Bob', call?.claims?.sub, users.alice.id)
     .expect('Bob still has exactly his 2 posts', userIds(bobsPosts.body), [users.bob.id, users.bob.id]);
 }

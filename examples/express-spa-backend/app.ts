@@ -16,31 +16,31 @@ export function createApp(options: LogtoSupabaseOptions): express.Express {
   app.use('/api', logtoSupabase(options, { onError: 'next' }));
 
   app.get('/api/posts', async (req, res) => {
-    const { data, error, status } = await req.supabase!.from('posts').select(postColumns).order('id');
-    if (error) return send(res, supabaseFailure(error, status));
+    const { data, error } = await req.supabase!.from('posts').select(postColumns).order('id');
+    if (error) return send(res, supabaseFailure(error));
     res.json(data);
   });
 
   app.post('/api/posts', requireScopes('write:posts'), async (req, res) => {
     const post = parseNewPost(req.body);
     if (isReply(post)) return send(res, post);
-    const { data, error, status } = await req.supabase!.from('posts').insert(post).select(postColumns).single();
-    if (error) return send(res, supabaseFailure(error, status));
+    const { data, error } = await req.supabase!.from('posts').insert(post).select(postColumns).single();
+    if (error) return send(res, supabaseFailure(error));
     res.status(201).json(data);
   });
 
   app.get('/api/me', async (req, res) => {
-    const { data, error, status } = await req.supabase!.rpc('whoami');
-    if (error) return send(res, supabaseFailure(error, status));
+    const { data, error } = await req.supabase!.rpc('whoami');
+    if (error) return send(res, supabaseFailure(error));
     send(res, caller(req.auth, data));
   });
 
   app.use(logtoAuthErrorHandler());
   app.use(((error: { status?: number; expose?: boolean; message?: string }, _req, res, _next) => {
     // body-parser's errors (malformed JSON, too large) carry a client status and a message safe to show.
-    if (error.expose && error.status) return send(res, { status: error.status, body: { error: 'invalid_request', message: error.message } });
+    if (error.expose && error.status) return send(res, { status: error.status, body: { error: 'invalid_request', error_description: error.message } });
     console.error(error);
-    send(res, { status: 500, body: { error: 'internal_error', message: 'Something went wrong.' } });
+    send(res, { status: 500, body: { error: 'server_error', error_description: 'The request could not be completed.' } });
   }) satisfies ErrorRequestHandler);
   return app;
 }

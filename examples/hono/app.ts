@@ -19,20 +19,20 @@ const app = new Hono<AppEnv>();
 app.use('/api/*', logtoSupabase<AppEnv>((c) => fromEnv(c.env)));
 
 app.get('/api/posts', async (c) => {
-  const { data, error, status } = await c.get('supabase').from('posts').select(postColumns).order('id');
-  return send(c, error ? supabaseFailure(error, status) : { status: 200, body: data });
+  const { data, error } = await c.get('supabase').from('posts').select(postColumns).order('id');
+  return send(c, error ? supabaseFailure(error) : { status: 200, body: data });
 });
 
 app.post('/api/posts', requireScopes('write:posts'), async (c) => {
   const post = parseNewPost(await c.req.json().catch(() => undefined));
   if (isReply(post)) return send(c, post);
-  const { data, error, status } = await c.get('supabase').from('posts').insert(post).select(postColumns).single();
-  return send(c, error ? supabaseFailure(error, status) : { status: 201, body: data });
+  const { data, error } = await c.get('supabase').from('posts').insert(post).select(postColumns).single();
+  return send(c, error ? supabaseFailure(error) : { status: 201, body: data });
 });
 
 app.get('/api/me', async (c) => {
-  const { data, error, status } = await c.get('supabase').rpc('whoami');
-  return send(c, error ? supabaseFailure(error, status) : caller(c.get('auth'), data));
+  const { data, error } = await c.get('supabase').rpc('whoami');
+  return send(c, error ? supabaseFailure(error) : caller(c.get('auth'), data));
 });
 
 export default app;

@@ -13,20 +13,20 @@ const send = (ctx: Context, { status, body }: Reply) => {
 };
 
 const listPosts: Middleware = async (ctx) => {
-  const { data, error, status } = await ctx.supabase!.from('posts').select(postColumns).order('id');
-  send(ctx, error ? supabaseFailure(error, status) : { status: 200, body: data });
+  const { data, error } = await ctx.supabase!.from('posts').select(postColumns).order('id');
+  send(ctx, error ? supabaseFailure(error) : { status: 200, body: data });
 };
 
 const createPost: Middleware = async (ctx) => {
   const post = parseNewPost(await readJson(ctx));
   if (isReply(post)) return send(ctx, post);
-  const { data, error, status } = await ctx.supabase!.from('posts').insert(post).select(postColumns).single();
-  send(ctx, error ? supabaseFailure(error, status) : { status: 201, body: data });
+  const { data, error } = await ctx.supabase!.from('posts').insert(post).select(postColumns).single();
+  send(ctx, error ? supabaseFailure(error) : { status: 201, body: data });
 };
 
 const me: Middleware = async (ctx) => {
-  const { data, error, status } = await ctx.supabase!.rpc('whoami');
-  send(ctx, error ? supabaseFailure(error, status) : caller(ctx.auth, data));
+  const { data, error } = await ctx.supabase!.rpc('whoami');
+  send(ctx, error ? supabaseFailure(error) : caller(ctx.auth, data));
 };
 
 export function createApp(options: LogtoSupabaseOptions): Koa {

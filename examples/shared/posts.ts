@@ -1,5 +1,4 @@
-import type { PostgrestError } from '@supabase/supabase-js';
-import type { LogtoAuth } from 'logto-supabase';
+import { supabaseErrorReply, type LogtoAuth, type SupabaseErrorLike } from 'logto-supabase';
 
 /** What the sample APIs answer: a status and a JSON body. */
 export interface Reply {
@@ -33,7 +32,7 @@ export function parseNewPost(value: unknown): NewPost | Reply {
   if (typeof title !== 'string' || title.trim() === '' || !isOptionalString(body) || !isOptionalString(user_id)) {
     return {
       status: 400,
-      body: { error: 'invalid_request', message: 'Expected JSON { "title": string, "body"?: string, "user_id"?: string }.' },
+      body: { error: 'invalid_request', error_description: 'Expected JSON { "title": string, "body"?: string, "user_id"?: string }.' },
     };
   }
   return { title, ...(body !== undefined && { body }), ...(user_id !== undefined && { user_id }) };
@@ -42,11 +41,13 @@ export function parseNewPost(value: unknown): NewPost | Reply {
 export const isReply = (value: NewPost | Reply): value is Reply => 'status' in value;
 
 /**
- * A failed Supabase query, answered with PostgREST's own status: 403 when Row-Level Security
- * refused a write (SQLSTATE 42501), 502 when Supabase could not be reached.
+ * A failed Supabase query: logged here with its details (they name tables and policies), answered
+ * with a status the client can act on (403 when Row-Level Security refused, 503 when Supabase is
+ * down, …) and a generic body in the auth errors' `{ error, error_description }` shape.
  */
-export function supabaseFailure(error: PostgrestError, status: number): Reply {
-  return { status: status >= 400 ? status : 502, body: { error: error.code || 'supabase_error', message: error.message } };
+export function supabaseFailure(error: SupabaseErrorLike): Reply {
+  console.error('supabase error:', error);
+  return supabaseErrorReply(error);
 }
 
 /** What `public.whoami()` answers: the Postgres role and the claims RLS policies read. */

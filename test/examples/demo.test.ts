@@ -91,7 +91,7 @@ describe('npm run demo -- --json', () => {
 
   it('refuses Alice’s write in Bob’s name with 403', () => {
     const { facts } = step('alice-writes-as-bob');
-    expect(facts.response).toMatchObject({ status: 403, body: { error: '42501' } });
+    expect(facts.response).toMatchObject({ status: 403, body: { error: 'forbidden', error_description: 'You are not allowed to do this.' } });
     expect(facts.bobPostCount).toBe(2);
   });
 

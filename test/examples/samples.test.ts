@@ -75,10 +75,10 @@ describe.each(Object.keys(samples))('the %s sample', (name) => {
     });
   });
 
-  it('refuses Alice’s post in Bob’s name with 403 from RLS, and writes nothing', async () => {
+  it('refuses Alice’s post in Bob’s name with 403 from RLS, in the auth errors’ shape, naming no table or policy', async () => {
     const write = await request(server, 'POST', '/api/posts', tokens.alice, { title: 'Not mine', user_id: bob });
     expect(write.status).toBe(403);
-    expect(write.body).toEqual({ error: '42501', message: 'new row violates row-level security policy for table "posts"' });
+    expect(write.body).toEqual({ error: 'forbidden', error_description: 'You are not allowed to do this.' });
     expect((await request(server, 'GET', '/api/posts', tokens.bob)).body).toEqual(postsOf(bob));
   });
 
