@@ -2,7 +2,7 @@ import { createClient, type SupabaseClient, type SupabaseClientOptions } from '@
 import { configError, LogtoAuthError } from '../core/errors.js';
 import { cachedSupabaseJwt } from './jwt-cache.js';
 import { isBrowser, supabaseKeyKind } from './keys.js';
-import { checkSupabaseUrl, resolveSupabaseOptions, type ResolvedSupabaseOptions, type SupabaseOptions } from './options.js';
+import { checkKeyText, checkSupabaseUrl, resolveSupabaseOptions, type ResolvedSupabaseOptions, type SupabaseOptions } from './options.js';
 import { authOf, type SubjectOrAuth } from './sign.js';
 
 // supabase-js's generics change between versions; the schema name is the caller's to choose.
@@ -91,6 +91,7 @@ export function checkServiceRoleKey(key: string | undefined, option = 'supabase.
   if (key === undefined) {
     throw configError(option, 'is required for a service-role client: the service_role or sb_secret_… key (Project Settings → API Keys).');
   }
+  checkKeyText(key, option);
   const kind = supabaseKeyKind(key);
   if (kind === 'anon' || kind === 'publishable') {
     throw configError(option, 'holds an anon/publishable key, which cannot bypass RLS: give the service_role or sb_secret_… key.');

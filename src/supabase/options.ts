@@ -127,6 +127,7 @@ function checkSupabaseOptions(options: SupabaseOptions, prefix: string): Resolve
   if (typeof options.anonKey !== 'string' || options.anonKey === '') {
     throw configError(name('anonKey'), 'is required: the anon or publishable (sb_publishable_…) key from Project Settings → API Keys.');
   }
+  checkKeyText(options.anonKey, name('anonKey'));
   const anonKind = supabaseKeyKind(options.anonKey);
   if (anonKind === 'secret' || anonKind === 'service_role') {
     throw configError(name('anonKey'), 'holds a service-role/secret key, which bypasses Row-Level Security: use the anon or publishable key here, and serviceRoleKey for the secret one.');
@@ -151,6 +152,7 @@ function checkSupabaseOptions(options: SupabaseOptions, prefix: string): Resolve
       if (typeof jwtSecret !== 'string' || jwtSecret.length < 32) {
         throw configError(name('jwtSecret'), 'must be the project\'s JWT secret, at least 32 characters (Project Settings → JWT Keys → Legacy JWT secret).');
       }
+      checkKeyText(jwtSecret, name('jwtSecret'));
       signing = { alg: 'HS256', kid: undefined, key: importSecret(jwtSecret) };
     } else {
       signing = parseSigningKey(name('signingKey'), signingKey!);
@@ -159,6 +161,8 @@ function checkSupabaseOptions(options: SupabaseOptions, prefix: string): Resolve
   if (options.serviceRoleKey !== undefined && (typeof options.serviceRoleKey !== 'string' || options.serviceRoleKey === '')) {
     throw configError(name('serviceRoleKey'), 'must be the service_role or sb_secret_… key.');
   }
+  if (options.serviceRoleKey !== undefined) checkKeyText(options.serviceRoleKey, name('serviceRoleKey'));
+  checkClientHeaders(options.clientOptions, name('clientOptions.global.headers'));
   const expiresIn = options.jwt?.expiresIn ?? 3600;
   if (!Number.isInteger(expiresIn) || expiresIn < 30 || expiresIn > 86_400) {
     throw configError(name('jwt.expiresIn'), 'must be a whole number of seconds from 30 to 86400.');
@@ -178,6 +182,38 @@ function checkSupabaseOptions(options: SupabaseOptions, prefix: string): Resolve
     claims,
     clientOptions: (options.clientOptions ?? {}) as SupabaseClientOptions<any>,
   };
+}
+
+/**
+ * Keys are used exactly as given: a stray space or newline would slip a secret key past the
+ * anon-key check (`' sb_secret_…'` is no known kind) or make a secret that signs wrong JWTs.
+ */
+export function checkKeyText(key: string, option: string): void {
+  if (/^\s|\s$|[\x00-\x1f\x7f]/.test(key)) {
+    throw configError(option, 'has whitespace around it or control characters in it: give the key exactly as the Supabase dashboard shows it.');
+  }
+}
+
+/** Headers that would replace what the library sends: the user's JWT and the anon key. */
+const reservedHeaders = new Set(['authorization', 'apikey']);
+
+/**
+ * `clientOptions.global.headers` are sent on every request, over the library's own: an
+ * `Authorization` or `apikey` there would make every "user" request run with that credential
+ * (the old guide's pattern, often the service-role key), so Row-Level Security would not apply.
+ */
+function checkClientHeaders(clientOptions: SupabaseClientOptions<any> | undefined, option: string): void {
+  const headers: unknown = clientOptions?.global?.headers;
+  if (typeof headers !== 'object' || headers === null) return;
+  const names =
+    headers instanceof Headers ? [...headers.keys()] : Array.isArray(headers) ? headers.map((entry) => String(entry?.[0])) : Object.keys(headers);
+  const reserved = names.find((header) => reservedHeaders.has(header.toLowerCase()));
+  if (reserved !== undefined) {
+    throw configError(
+      option,
+      `may not set "${reserved}": the library sends the user's JWT as Authorization and the anon key as apikey, and a header here would replace them on every request (a user's request would run with that credential, outside Row-Level Security). Remove it; use createServiceRoleClient for trusted work.`,
+    );
+  }
 }
 
 export function refuseServiceRole(claims: Record<string, unknown>, option: string): void {

@@ -139,6 +139,9 @@ describe('createLogtoVerifier validates the Logto options', () => {
   });
 });
 
+const clientHeaderMessage = (header: string) =>
+  `may not set "${header}": the library sends the user's JWT as Authorization and the anon key as apikey, and a header here would replace them on every request (a user's request would run with that credential, outside Row-Level Security). Remove it; use createServiceRoleClient for trusted work.`;
+
 describe('Supabase options are validated by every entry point', () => {
   const cases: [string, Partial<SupabaseOptions> | Record<string, unknown>, string, string][] = [
     ['a missing url', { url: undefined }, 'supabase.url', 'is required: your Supabase project URL, e.g. https://<project-ref>.supabase.co.'],
@@ -230,6 +233,34 @@ describe('Supabase options are validated by every entry point', () => {
       'may not set role "service_role": minted JWTs are for RLS-bound users; use createServiceRoleClient for trusted work.',
     ],
     ['an empty serviceRoleKey', { serviceRoleKey: '' }, 'supabase.serviceRoleKey', 'must be the service_role or sb_secret_… key.'],
+    ...(
+      [
+        ['an sb_secret_ key after a space, as anonKey', { anonKey: ` ${SERVICE_ROLE_SECRET_KEY}` }, 'supabase.anonKey'],
+        ['an sb_secret_ key after a newline, as anonKey', { anonKey: `\n${SERVICE_ROLE_SECRET_KEY}` }, 'supabase.anonKey'],
+        ['a service_role JWT key after a tab, as anonKey', { anonKey: `\t${SERVICE_ROLE_JWT_KEY}` }, 'supabase.anonKey'],
+        ['a publishable key with a trailing newline', { anonKey: `${PUBLISHABLE_KEY}\n` }, 'supabase.anonKey'],
+        ['a publishable key with a NUL inside', { anonKey: `${PUBLISHABLE_KEY}\0x` }, 'supabase.anonKey'],
+        ['a jwtSecret with a trailing space', { jwtSecret: `${JWT_SECRET} ` }, 'supabase.jwtSecret'],
+        ['a serviceRoleKey after a space', { serviceRoleKey: ` ${SERVICE_ROLE_SECRET_KEY}` }, 'supabase.serviceRoleKey'],
+      ] as const
+    ).map(([name, overrides, option]) => [
+      name,
+      overrides,
+      option,
+      'has whitespace around it or control characters in it: give the key exactly as the Supabase dashboard shows it.',
+    ] as [string, Record<string, unknown>, string, string]),
+    ...['Authorization', 'authorization', 'apikey', 'APIKEY', 'ApiKey'].map((header) => [
+      `clientOptions.global.headers setting ${header} (it would replace the user's JWT or the anon key)`,
+      { clientOptions: { global: { headers: { 'x-app': 'demo', [header]: `Bearer ${SERVICE_ROLE_JWT_KEY}` } } } },
+      'supabase.clientOptions.global.headers',
+      clientHeaderMessage(header),
+    ] as [string, Record<string, unknown>, string, string]),
+    [
+      'clientOptions.global.headers as a Headers object with an apikey',
+      { clientOptions: { global: { headers: new Headers({ apikey: SERVICE_ROLE_SECRET_KEY }) } } },
+      'supabase.clientOptions.global.headers',
+      clientHeaderMessage('apikey'),
+    ],
   ];
 
   it.each(cases)('createUserSupabaseClient refuses %s', (_name, overrides, option, message) => {
@@ -347,6 +378,17 @@ describe('createServiceRoleClient accepts only a secret key, on a server', () =>
       () => createServiceRoleClient({ url: SUPABASE_URL, serviceRoleKey }),
       'supabase.serviceRoleKey',
       'holds an anon/publishable key, which cannot bypass RLS: give the service_role or sb_secret_… key.',
+    );
+  });
+
+  it.each([
+    ['an sb_secret_ key with a trailing newline', `${SERVICE_ROLE_SECRET_KEY}\n`],
+    ['a service_role JWT key after a space', ` ${SERVICE_ROLE_JWT_KEY}`],
+  ])('refuses %s, naming the slip rather than the kind', (_name, serviceRoleKey) => {
+    expectConfigError(
+      () => createServiceRoleClient({ url: SUPABASE_URL, serviceRoleKey }),
+      'supabase.serviceRoleKey',
+      'has whitespace around it or control characters in it: give the key exactly as the Supabase dashboard shows it.',
     );
   });
 
