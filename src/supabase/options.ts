@@ -202,7 +202,7 @@ const reservedHeaders = new Set(['authorization', 'apikey']);
  * `Authorization` or `apikey` there would make every "user" request run with that credential
  * (the old guide's pattern, often the service-role key), so Row-Level Security would not apply.
  */
-function checkClientHeaders(clientOptions: SupabaseClientOptions<any> | undefined, option: string): void {
+function checkClientHeaders(clientOptions: ClientOptions | undefined, option: string): void {
   const headers: unknown = clientOptions?.global?.headers;
   if (typeof headers !== 'object' || headers === null) return;
   const names =
