@@ -12,9 +12,18 @@ import { table } from '../shared/table.js';
 import { runM2mJob, type M2mJobResult } from './job.js';
 import { localJobOptions } from './local-job.js';
 
-const describe = ({ clientId, me, posts }: M2mJobResult) =>
-  `${clientId}: database role ${me.database.role}, ${posts.length} post(s)\n` +
-  table(posts.map((post) => [String(post.id), post.user_id, post.title]), '  ');
+/** Why the backend gave this app its role: the allowlist (LOGTO_M2M_SERVICE_ROLE_CLIENT_IDS) decides. */
+function why({ clientId, me }: M2mJobResult, allowlist: readonly string[] | undefined): string {
+  const listed = allowlist ? (allowlist.includes(clientId) ? 'on' : 'not on') : me.database.role === 'service_role' ? 'on' : 'not on';
+  return me.database.role === 'service_role'
+    ? `${listed} the backend's service-role allowlist (LOGTO_M2M_SERVICE_ROLE_CLIENT_IDS): service role, RLS bypassed`
+    : `${listed} the backend's service-role allowlist: a client whose subject is its own id, so RLS shows only rows with user_id = ${clientId}`;
+}
+
+const describe = (result: M2mJobResult, allowlist?: readonly string[]) =>
+  `${result.clientId}: database role ${result.me.database.role}, ${result.posts.length} post(s)\n` +
+  `  why: ${why(result, allowlist)}\n` +
+  table(result.posts.map((post) => [String(post.id), post.user_id, post.title]), '  ');
 
 const { LOGTO_ENDPOINT, LOGTO_AUDIENCE, LOGTO_M2M_CLIENT_ID, LOGTO_M2M_CLIENT_SECRET, BACKEND_URL } = process.env;
 
@@ -38,7 +47,8 @@ if (LOGTO_ENDPOINT) {
     const backend = await listen(createApp(stack.options));
     try {
       for (const app of ['adminJob', 'reporter'] as const) {
-        console.log(describe(await runM2mJob(localJobOptions(stack, app, backend.url))));
+        const allowlist = stack.options.machines?.serviceRole?.clientIds ?? [];
+        console.log(describe(await runM2mJob(localJobOptions(stack, app, backend.url)), allowlist));
       }
     } finally {
       await backend.close();

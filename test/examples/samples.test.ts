@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -136,6 +139,18 @@ describe('the m2m job', () => {
     expect(result.me.database).toMatchObject({ role: 'authenticated', user_id: null, client_id: reporter });
     expect(result.posts).toEqual(postsOf(reporter));
   });
+
+  it('npm run example:m2m says why each app got its role: on the allowlist or not', async () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const env = { ...process.env, DATABASE_URL: process.env.TEST_DATABASE_URL ?? '', LOGTO_ENDPOINT: '' };
+    const { stdout } = await promisify(execFile)('npx', ['tsx', 'examples/m2m-job/run.ts'], { cwd: root, env, timeout: 60_000 });
+    expect(stdout).toContain(
+      `${apps.adminJob.clientId}: database role service_role, 5 post(s)\n  why: on the backend's service-role allowlist (LOGTO_M2M_SERVICE_ROLE_CLIENT_IDS): service role, RLS bypassed`,
+    );
+    expect(stdout).toContain(
+      `${reporter}: database role authenticated, 1 post(s)\n  why: not on the backend's service-role allowlist: a client whose subject is its own id, so RLS shows only rows with user_id = ${reporter}`,
+    );
+  }, 60_000);
 
   it('fails with Logto’s error when the client secret is wrong', async () => {
     await expect(
