@@ -10,6 +10,7 @@ export const entries = {
   'logto-supabase/hono': { dist: 'hono', source: 'src/adapters/hono.ts' },
   'logto-supabase/next': { dist: 'next', source: 'src/adapters/next.ts' },
   'logto-supabase/sql': { dist: 'sql', source: 'src/sql/index.ts' },
+  'logto-supabase/webhooks': { dist: 'webhooks', source: 'src/webhooks/index.ts' },
 } as const;
 
 /** Built, but not importable: the `logto-supabase` command. */

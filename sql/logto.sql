@@ -158,3 +158,175 @@ $$;
 --
 -- Scope-based access (Logto RBAC permissions), exact match:
 --   using ((select logto.has_scope('read:posts')))
+
+-- ---------------------------------------------------------------------------------------------
+-- Logto users in a table: what `createLogtoUserSync` (webhooks) and `syncLogtoUsers`
+-- (`npx logto-supabase sync-users`) write. Logto has no `auth.users` row; this is yours to join
+-- and reference (foreign keys to public.logto_users(id)). Written only by the service role.
+--
+-- Logto's webhooks have no delivery id, no retries and no order, so:
+-- - `updated_at` is the user's `updatedAt` in Logto: an older delivery never overwrites a newer row;
+-- - a deleted user is remembered in logto.deleted_users, so a late update does not bring them back;
+-- - `npx logto-supabase sync-users` repairs what a lost delivery missed.
+create table if not exists public.logto_users (
+  id text primary key,                  -- the Logto user id (= logto.user_id() of their tokens)
+  username text,
+  primary_email text,
+  primary_phone text,
+  name text,
+  avatar text,
+  custom_data jsonb,
+  profile jsonb,
+  identities jsonb,
+  application_id text,                  -- the application the user registered through
+  is_suspended boolean,
+  has_password boolean,
+  last_sign_in_at timestamptz,
+  created_at timestamptz,
+  updated_at timestamptz not null,      -- the user's updatedAt in Logto
+  deleted_at timestamptz                -- set instead of deleting with onDelete: 'mark'
+);
+alter table public.logto_users enable row level security;
+
+-- A user reads their own row; nobody but the service role writes.
+drop policy if exists "logto_users: read own row" on public.logto_users;
+create policy "logto_users: read own row" on public.logto_users
+  for select to authenticated
+  using ((select logto.user_id()) = id);
+
+-- Users Logto deleted (by id, never reused), whichever table they were synced into.
+create table if not exists logto.deleted_users (
+  user_id text primary key,
+  deleted_at timestamptz not null default now()
+);
+alter table logto.deleted_users enable row level security;
+
+-- Writes `rows` (a JSON array of objects holding at least "id" and "updated_at") into `target`
+-- (a table with a unique "id" and an "updated_at" column). Only the keys present are written,
+-- so a partial row leaves other columns alone. A row is skipped when the stored one is newer, or
+-- the user was deleted. With insert_missing = false, rows that do not exist yet are skipped.
+-- Returns how many rows were written.
+create or replace function public.logto_upsert_users(target text, rows jsonb, insert_missing boolean default true)
+returns integer
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  tbl regclass := target::regclass;
+  cols text[];
+  col_list text;
+  incoming text;
+  written integer;
+begin
+  select array_agg(distinct k) into cols from jsonb_array_elements(rows) as r(v), jsonb_object_keys(r.v) as k;
+  if cols is null then
+    return 0;
+  end if;
+  if not (cols @> array['id', 'updated_at']) then
+    raise exception 'logto_upsert_users: every row needs "id" and "updated_at"' using errcode = '22023';
+  end if;
+  select string_agg(format('%I', c), ', ') into col_list from unnest(cols) as c;
+  -- The newest row per id, minus deleted users.
+  incoming := format(
+    'select distinct on (i.id) i.* from jsonb_populate_recordset(null::%s, $1) as i
+      where not exists (select 1 from logto.deleted_users d where d.user_id = i.id::text)
+      order by i.id, i.updated_at desc',
+    tbl);
+  if insert_missing then
+    execute format(
+      'insert into %1$s as t (%2$s) select %2$s from (%3$s) as i
+       on conflict (id) do update set (%2$s) = row(%4$s) where excluded.updated_at >= t.updated_at',
+      tbl, col_list, incoming,
+      (select string_agg(format('excluded.%I', c), ', ') from unnest(cols) as c))
+    using rows;
+  else
+    execute format(
+      'update %1$s as t set (%2$s) = row(%4$s) from (%3$s) as i
+        where t.id = i.id and i.updated_at >= t.updated_at',
+      tbl, col_list, incoming,
+      (select string_agg(format('i.%I', c), ', ') from unnest(cols) as c))
+    using rows;
+  end if;
+  get diagnostics written = row_count;
+  return written;
+end
+$$;
+
+-- Remembers the users as deleted, then deletes their rows from `target` (or, with mark, sets
+-- `deleted_at`). Returns how many rows were deleted or marked.
+-- `user_ids` is a JSON array of ids.
+create or replace function public.logto_delete_users(target text, user_ids jsonb, mark boolean default false)
+returns integer
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  tbl regclass := target::regclass;
+  ids text[] := array(select jsonb_array_elements_text(user_ids));
+  written integer;
+begin
+  insert into logto.deleted_users (user_id) select distinct u from unnest(ids) as u on conflict do nothing;
+  if mark then
+    execute format('update %s set deleted_at = now() where id::text = any($1) and deleted_at is null', tbl) using ids;
+  else
+    execute format('delete from %s where id::text = any($1)', tbl) using ids;
+  end if;
+  get diagnostics written = row_count;
+  return written;
+end
+$$;
+
+-- The reconcile's `--remove-missing`: deletes (or marks) the rows of users not in `keep_ids`
+-- (a JSON array of every user Logto listed) and not written since `updated_before` (when the
+-- listing began), so a user created during the listing is kept. Returns the ids removed.
+create or replace function public.logto_remove_missing_users(target text, keep_ids jsonb, updated_before timestamptz, mark boolean default false)
+returns text[]
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  tbl regclass := target::regclass;
+  missing text[];
+begin
+  execute format(
+    'select coalesce(array_agg(t.id::text), array[]::text[]) from %s as t
+      where t.updated_at < $2 %s
+        and not exists (select 1 from jsonb_array_elements_text($1) as k(id) where k.id = t.id::text)',
+    tbl, case when mark then 'and t.deleted_at is null' else '' end)
+    into missing using keep_ids, updated_before;
+  perform public.logto_delete_users(target, to_jsonb(missing), mark);
+  return missing;
+end
+$$;
+
+-- Only the service role syncs users (functions are executable by PUBLIC by default).
+revoke execute on function public.logto_upsert_users(text, jsonb, boolean) from public;
+revoke execute on function public.logto_delete_users(text, jsonb, boolean) from public;
+revoke execute on function public.logto_remove_missing_users(text, jsonb, timestamptz, boolean) from public;
+
+-- Supabase grants anon and authenticated everything in `public` by default: take back all
+-- but reading (which RLS limits to the user's own row).
+do $$
+declare
+  r text;
+begin
+  foreach r in array array['anon', 'authenticated'] loop
+    if exists (select 1 from pg_catalog.pg_roles where rolname = r) then
+      execute format('revoke all on public.logto_users from %I', r);
+      execute format('revoke execute on function public.logto_upsert_users(text, jsonb, boolean) from %I', r);
+      execute format('revoke execute on function public.logto_delete_users(text, jsonb, boolean) from %I', r);
+      execute format('revoke execute on function public.logto_remove_missing_users(text, jsonb, timestamptz, boolean) from %I', r);
+    end if;
+  end loop;
+  if exists (select 1 from pg_catalog.pg_roles where rolname = 'authenticated') then
+    grant select on public.logto_users to authenticated;
+  end if;
+  if exists (select 1 from pg_catalog.pg_roles where rolname = 'service_role') then
+    grant select, insert, update, delete on public.logto_users to service_role;
+    grant select, insert on logto.deleted_users to service_role;
+    grant execute on function public.logto_upsert_users(text, jsonb, boolean) to service_role;
+    grant execute on function public.logto_delete_users(text, jsonb, boolean) to service_role;
+    grant execute on function public.logto_remove_missing_users(text, jsonb, timestamptz, boolean) to service_role;
+  end if;
+end
+$$;

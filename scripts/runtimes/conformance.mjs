@@ -16,6 +16,7 @@ import {
   signSupabaseJwt,
   verifyLogtoToken,
 } from 'logto-supabase';
+import { LogtoWebhookError, verifyLogtoWebhook } from 'logto-supabase/webhooks';
 import { logtoSupabase, requireScopes } from 'logto-supabase/hono';
 import { withLogtoSupabase } from 'logto-supabase/next';
 
@@ -70,6 +71,25 @@ const decodeSegment = (segment) => JSON.parse(atob(segment.replaceAll('-', '+').
 function tamperedToken(token, sub) {
   const [header, payload, signature] = token.split('.');
   return [header, base64url(JSON.stringify({ ...decodeSegment(payload), sub })), signature].join('.');
+}
+
+/** Logto's webhook signature: lowercase hex HMAC-SHA256 of the body bytes, keyed with the signing key as UTF-8. */
+async function logtoSignature(body, signingKey) {
+  const encode = (text) => new TextEncoder().encode(text);
+  const key = await crypto.subtle.importKey('raw', encode(signingKey), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, encode(body)));
+  return Array.from(mac, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/** Runs `fn` expecting a LogtoWebhookError with this code. */
+async function expectWebhookError(fn, code) {
+  try {
+    await fn();
+  } catch (error) {
+    expect(error instanceof LogtoWebhookError && error.code === code, `threw ${error?.name} ${error?.code}: ${error?.message}, expected ${code}`);
+    return `${error.code} ${error.status}`;
+  }
+  throw new CheckFailed(`resolved, expected ${code}`);
 }
 
 async function titlesOf(supabase) {
@@ -251,6 +271,20 @@ export async function runConformance(config) {
     expect(forged.status === 401 && forgedBody.error === 'invalid_token', `forged: ${forged.status} ${JSON.stringify(forgedBody)}`);
     expect((forged.headers.get('www-authenticate') ?? '').includes('error="invalid_token"'), `WWW-Authenticate ${forged.headers.get('www-authenticate')}`);
     return '200 rows, 401 invalid_token';
+  });
+
+  await check('verifyLogtoWebhook: a signed delivery accepted (Web Crypto HMAC); tampered, stale and unsigned refused', async () => {
+    const signingKey = 'Wb7xJq2LmN4pR8sT1vX5zA9cE3gH6kYd';
+    const payload = (createdAt) => JSON.stringify({ event: 'User.Created', createdAt, hookId: 'hook1', data: { id: alice.userId, updatedAt: Date.now() } });
+    const body = payload(new Date().toISOString());
+    const headers = new Headers({ 'content-type': 'application/json', 'logto-signature-sha-256': await logtoSignature(body, signingKey) });
+    const event = await verifyLogtoWebhook(new TextEncoder().encode(body).buffer, headers, signingKey);
+    expect(event.event === 'User.Created' && event.data.id === alice.userId, `event ${JSON.stringify(event)}`);
+    const tampered = await expectWebhookError(() => verifyLogtoWebhook(body.replace(alice.userId, 'b0bq7w5e8r1t'), headers, signingKey), 'invalid_signature');
+    const stale = payload(new Date(Date.now() - 600_000).toISOString());
+    await expectWebhookError(async () => verifyLogtoWebhook(stale, await logtoSignature(stale, signingKey), signingKey), 'stale_event');
+    await expectWebhookError(() => verifyLogtoWebhook(body, new Headers(), signingKey), 'invalid_signature');
+    return `accepted ${event.event}; tampered ${tampered}; stale_event; unsigned refused`;
   });
 
   return { ...detectRuntime(), checks };

@@ -38,6 +38,7 @@ const cjsEntries = {
   'logto-supabase/hono': 'logtoSupabase',
   'logto-supabase/next': 'withLogtoSupabase',
   'logto-supabase/sql': null,
+  'logto-supabase/webhooks': 'verifyLogtoWebhook',
 };
 
 const packageVersion = async (dir) => JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')).version;

@@ -72,7 +72,7 @@ function stringList(option: string, value: unknown, what: string): string[] {
   return list as string[];
 }
 
-function positive(option: string, value: unknown, fallback: number): number {
+export function positive(option: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw configError(option, 'must be a number of zero or more.');
