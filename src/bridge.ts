@@ -3,6 +3,8 @@ import { missingScopes } from './core/assert-scopes.js';
 import type { LogtoAuth } from './core/auth.js';
 import { extractBearerToken, type BearerSource } from './core/bearer.js';
 import { configError, LogtoAuthError } from './core/errors.js';
+import { withoutCredentials } from './core/jwks.js';
+import { resolveLogger, type LogtoSupabaseLogger } from './core/log.js';
 import { scopeList } from './core/options.js';
 import { showInLogsAs } from './core/redact.js';
 import { createLogtoVerifier, type LogtoVerifierOptions } from './core/verify.js';
@@ -32,6 +34,8 @@ export interface LogtoSupabaseOptions {
   };
   /** Let requests without a token through, with `auth: null` and an anon client. */
   optional?: boolean;
+  /** Where to report the configuration, JWKS failures and key rotations; also the verifier's unless `logto.logger` is set. */
+  logger?: LogtoSupabaseLogger;
 }
 
 /** How a request reaches Supabase. */
@@ -103,10 +107,13 @@ export function createLogtoSupabase(options: LogtoSupabaseOptions): LogtoSupabas
     throw configError('options', 'are required: { logto: { endpoint, audience }, supabase: { url, anonKey, jwtSecret } }.');
   }
   if (options.logto === undefined) throw configError('logto', 'is required: { endpoint, audience }.');
-  const verify = createLogtoVerifier(options.logto, 'logto.');
+  const logger = options.logto?.logger ?? options.logger;
+  const verify = createLogtoVerifier(logger === options.logto?.logger ? options.logto : { ...options.logto, logger }, 'logto.');
   const supabase = options.supabase;
   const resolved = resolveSupabaseOptions(supabase, 'supabase.');
-  const { mode } = resolved;
+  const { mode, signing } = resolved;
+  const keyKind = signing ? `minting with the ${signing.alg === 'HS256' ? 'legacy JWT secret (HS256)' : `${signing.alg} signing key "${signing.kid}"`}` : 'forwarding Logto tokens';
+  resolveLogger('logger', logger)('info', `Supabase at ${withoutCredentials(supabase.url).split('/')[2]}, mode ${mode}, ${keyKind}`);
   const serviceRole = checkMachines(options.machines);
   if (serviceRole.clientIds.size > 0) checkServiceRoleKey(supabase.serviceRoleKey);
   if (options.optional !== undefined && typeof options.optional !== 'boolean') throw configError('optional', 'must be true or false.');

@@ -9,7 +9,8 @@ export {
   type LogtoAuthErrorReason,
   type LogtoAuthErrorOptions,
 } from './core/errors.js';
-export { clearJwksCache, type JsonWebKeySet } from './core/jwks.js';
+export { clearJwksCache, type JsonWebKeySet, type JwksCache } from './core/jwks.js';
+export type { LogtoSupabaseLogger } from './core/log.js';
 export type { LogtoOptions } from './core/options.js';
 export { createLogtoVerifier, verifyLogtoToken, type LogtoVerifier, type LogtoVerifierOptions } from './core/verify.js';
 export {

@@ -1,8 +1,27 @@
 import { importJWK, type JWK, type JWSHeaderParameters } from 'jose';
 import { LogtoAuthError } from './errors.js';
+import type { Log } from './log.js';
 
 export interface JsonWebKeySet {
   keys: JWK[];
+}
+
+/**
+ * A store the instances of a fleet share, so that a cold instance reads Logto's key set from it
+ * instead of fetching the JWKS. Read before the first fetch, written (not awaited) after every
+ * successful one, never with keys that came from the store or from a static `jwks`. The value
+ * written is the key set with `fetchedAt` (milliseconds since the epoch) beside `keys`, so a cold
+ * instance knows its age and refreshes it after `jwksMaxAgeMs`; a value without it counts as stale.
+ * Errors (a throwing or hanging `get`, a value that is not a key set) are misses, reported to the
+ * logger, never request failures. Trust: whoever can write the store can add signing keys.
+ *
+ * @example
+ * const memory = new Map<string, JsonWebKeySet>();
+ * const jwksCache: JwksCache = { get: (uri) => memory.get(uri), set: (uri, jwks) => void memory.set(uri, jwks) };
+ */
+export interface JwksCache {
+  get(uri: string): JsonWebKeySet | undefined | Promise<JsonWebKeySet | undefined>;
+  set(uri: string, jwks: JsonWebKeySet): void | Promise<void>;
 }
 
 /** How a remote key set is fetched and kept. */
@@ -45,6 +64,10 @@ class KeyCache {
 
   get size(): number {
     return this.keys.length;
+  }
+
+  kids(): string[] {
+    return this.keys.map((key) => String(key.kid ?? '(no kid)'));
   }
 
   replace(keys: JWK[]): void {
@@ -116,77 +139,165 @@ export function localKeyResolver(jwks: JsonWebKeySet): KeyResolver {
   };
 }
 
+/** What a verifier brings to the key set it shares: where to report, and its fleet's store. */
+export interface KeySetContext {
+  log: Log;
+  store: JwksCache | undefined;
+}
+
+/** Bumped by `clearJwksCache()`: key sets of an older generation forget their keys on next use. */
+let generation = 0;
+
 /**
  * A remote key set shared by every verifier of the process that uses the same URI: one cache,
  * one in-flight request however many requests arrive cold, and re-fetches rate-limited.
+ *
+ * | state        | when                                          | known kid                   | unknown kid                         |
+ * |--------------|-----------------------------------------------|-----------------------------|-------------------------------------|
+ * | cold         | no keys yet                                   | load (store, else fetch)    | load; refuse if still unknown       |
+ * | failing      | cold, and a fetch failed < 1 s ago            | 503 at once, no request     | 503 at once, no request             |
+ * | fresh        | keys fetched < jwksMaxAgeMs ago               | use it                      | re-fetch and wait, then decide      |
+ * | stale        | keys older (or from a store, age unknown)     | use it, refresh behind      | re-fetch and wait, then decide      |
+ * | cooling down | an unknown kid was re-fetched < cooldown ago  | use it                      | refuse: "will be fetched after N s" |
  */
 export class RemoteKeySet {
   private readonly cache = new KeyCache();
+  /** The URI as logs may show it: without credentials. */
+  private readonly name: string;
+  /** When the keys held were fetched from the issuer (0 when their age is unknown). */
   private loadedAt = 0;
   private fetchedAt = -Infinity;
   /** When an unknown kid last caused a fetch: only those are rate-limited, not loads and refreshes. */
   private unknownKidFetchedAt = -Infinity;
   private failedAt = -Infinity;
-  private inflight: Promise<void> | undefined;
-  /** Number of HTTP requests made for this key set (observability and tests). */
-  fetchCount = 0;
+  private inflight: Promise<'store' | 'issuer'> | undefined;
+  private generation = generation;
 
   constructor(
-    readonly uri: string,
+    private readonly uri: string,
     private readonly settings: RemoteKeySetSettings,
-  ) {}
+  ) {
+    this.name = withoutCredentials(uri);
+  }
 
-  readonly resolve: KeyResolver = async (header) => {
-    const now = Date.now();
-    const cold = this.cache.size === 0;
-    if (cold) {
-      if (now - this.failedAt < failureBackoffMs && !this.inflight) throw this.unavailable();
-      await this.reload(true);
-    } else if (now - this.loadedAt > this.settings.maxAgeMs && now - this.fetchedAt > this.settings.cooldownMs) {
+  async resolve(header: JWSHeaderParameters, context: KeySetContext): Promise<CryptoKey> {
+    this.forgetIfCleared();
+    let fetchedForThisRequest = false;
+    if (this.isCold()) {
+      if (this.isFailing()) throw unavailable();
+      fetchedForThisRequest = (await this.load(context, true)) === 'issuer';
+    } else if (this.isStale() && !this.fetchedRecently()) {
       // Refreshed in the background: requests go on with the keys we have, even if Logto is slow or down.
-      void this.reload(false);
+      this.load(context, false).catch(() => undefined);
     }
     let jwk = pickKey(this.cache, header);
-    // A fetch in flight may bring the key: wait for it rather than refuse the token it was made for.
-    // A key set just loaded for this very request is as new as a re-fetch would be.
-    if (!jwk && !cold && (this.inflight || Date.now() - this.unknownKidFetchedAt > this.settings.cooldownMs)) {
-      // Logto publishes the Next key before signing with it; an unknown kid means our copy is old.
+    // Logto publishes the Next key before signing with it: an unknown kid means our copy is old,
+    // unless it was fetched for this very request.
+    if (!jwk && !fetchedForThisRequest) {
+      if (!this.mayRefetchForUnknownKid()) throw this.coolingDown(header, context.log);
       if (!this.inflight) this.unknownKidFetchedAt = Date.now();
-      await this.reload(true);
+      await this.load(context, false);
       jwk = pickKey(this.cache, header);
     }
     if (!jwk) throw noKey(header);
     return this.cache.import(jwk, header.alg!);
-  };
+  }
 
-  /** Drops the keys and every timestamp: the next request starts cold. */
-  forget(): void {
+  private isCold(): boolean {
+    return this.cache.size === 0;
+  }
+
+  /** Cold after a failed fetch: further cold requests fail fast instead of piling up. */
+  private isFailing(): boolean {
+    return Date.now() - this.failedAt < failureBackoffMs && !this.inflight;
+  }
+
+  private isStale(): boolean {
+    return Date.now() - this.loadedAt > this.settings.maxAgeMs;
+  }
+
+  /** A refresh that failed is not retried on every request, only once per cooldown. */
+  private fetchedRecently(): boolean {
+    return Date.now() - this.fetchedAt <= this.settings.cooldownMs;
+  }
+
+  private isCoolingDown(): boolean {
+    return Date.now() - this.unknownKidFetchedAt <= this.settings.cooldownMs;
+  }
+
+  /** A fetch in flight may bring the key: wait for it rather than refuse the token it was made for. */
+  private mayRefetchForUnknownKid(): boolean {
+    return this.inflight !== undefined || !this.isCoolingDown();
+  }
+
+  private forgetIfCleared(): void {
+    if (this.generation === generation) return;
+    this.generation = generation;
     this.cache.replace([]);
     this.loadedAt = 0;
-    this.fetchedAt = -Infinity;
-    this.unknownKidFetchedAt = -Infinity;
-    this.failedAt = -Infinity;
+    this.fetchedAt = this.unknownKidFetchedAt = this.failedAt = -Infinity;
   }
 
-  /** Fetches the key set now; concurrent callers share one request. */
-  private reload(mustSucceed: boolean): Promise<void> {
-    this.inflight ??= this.fetchKeys().finally(() => {
+  /** Loads the key set (a cold one from the store first); concurrent callers share one load. */
+  private load(context: KeySetContext, fromStore: boolean): Promise<'store' | 'issuer'> {
+    this.inflight ??= this.loadOnce(context, fromStore).finally(() => {
       this.inflight = undefined;
     });
-    return mustSucceed ? this.inflight : this.inflight.catch(() => undefined);
+    return this.inflight;
   }
 
-  private async fetchKeys(): Promise<void> {
-    this.fetchedAt = Date.now();
-    this.fetchCount += 1;
+  private async loadOnce(context: KeySetContext, fromStore: boolean): Promise<'store' | 'issuer'> {
+    if (fromStore && context.store && (await this.readStore(context.store, context.log))) return 'store';
+    await this.fetchKeys(context);
+    return 'issuer';
+  }
+
+  private async readStore(store: JwksCache, log: Log): Promise<boolean> {
     try {
-      const keys = await this.download();
-      this.cache.replace(keys);
-      this.loadedAt = Date.now();
+      const stored = await within(this.settings.timeoutMs, () => store.get(this.uri));
+      if (stored === undefined || stored === null) return false;
+      const problem = checkKeySet(stored);
+      if (problem) throw new Error(`the stored value is unusable: ${problem}`);
+      const { fetchedAt } = stored as { fetchedAt?: unknown };
+      this.install(stored.keys, typeof fetchedAt === 'number' ? Math.min(fetchedAt, Date.now()) : 0, 'jwksCache', log);
+      return true;
+    } catch (error) {
+      const detail = detailOf(error);
+      log('warn', `jwksCache.get for ${this.name} failed, fetching the JWKS instead: ${detail.message}`, detail);
+      return false;
+    }
+  }
+
+  private async fetchKeys({ log, store }: KeySetContext): Promise<void> {
+    this.fetchedAt = Date.now();
+    let keys: JWK[];
+    try {
+      keys = await this.download();
     } catch (error) {
       this.failedAt = Date.now();
-      throw this.unavailable(error);
+      const detail = detailOf(error);
+      const kept = this.isCold() ? '' : ' (the keys already loaded stay in use)';
+      log(kept ? 'warn' : 'error', `the key set at ${this.name} could not be loaded${kept}: ${detail.message}`, detail);
+      throw unavailable(detail);
     }
+    this.install(keys, Date.now(), 'the issuer', log);
+    if (store) {
+      const saved = { keys, fetchedAt: this.loadedAt };
+      Promise.resolve()
+        .then(() => store.set(this.uri, saved))
+        .catch((error: unknown) => log('warn', `jwksCache.set for ${this.name} failed: ${detailOf(error).message}`, detailOf(error)));
+    }
+  }
+
+  private install(keys: JWK[], loadedAt: number, source: string, log: Log): void {
+    const before = this.cache.kids();
+    this.cache.replace(keys);
+    this.loadedAt = loadedAt;
+    const after = this.cache.kids();
+    const added = after.filter((kid) => !before.includes(kid));
+    const removed = before.filter((kid) => !after.includes(kid));
+    if (before.length === 0) log('info', `loaded the key set of ${this.name} from ${source}: kids ${list(after)}`);
+    else if (added.length + removed.length > 0) log('info', `the key set of ${this.name} changed (from ${source}): added ${list(added)}, removed ${list(removed)}`);
   }
 
   private async download(): Promise<JWK[]> {
@@ -211,13 +322,47 @@ export class RemoteKeySet {
     return (body as JsonWebKeySet).keys;
   }
 
-  private unavailable(cause?: unknown): LogtoAuthError {
-    const reason = cause instanceof Error ? `: ${cause.name === 'TimeoutError' ? 'timed out' : cause.message}` : '';
-    return new LogtoAuthError('jwks_unavailable', `The signing keys of the Logto issuer could not be loaded${reason}.`, {
-      retryAfter: Math.max(1, Math.ceil(failureBackoffMs / 1000)),
-      cause,
+  private coolingDown(header: JWSHeaderParameters, log: Log): LogtoAuthError {
+    const seconds = Math.max(1, Math.ceil((this.unknownKidFetchedAt + this.settings.cooldownMs - Date.now()) / 1000));
+    log('warn', `refused a token signed with key ${kidOf(header)}, not in the key set of ${this.name}: it was re-fetched less than ${this.settings.cooldownMs / 1000} s ago, the next re-fetch is allowed in ${seconds} s`);
+    return new LogtoAuthError('invalid_token', `The token was signed with a key ("kid") that is not in the key set yet: a new key set will be fetched after ${seconds} s.`, {
+      reason: 'unknown_key',
     });
   }
+}
+
+const unavailable = (cause?: Error) =>
+  new LogtoAuthError('jwks_unavailable', 'The signing keys of the Logto issuer could not be loaded.', { retryAfter: failureBackoffMs / 1000, cause });
+
+/** URL credentials (`https://user:password@host`) removed from a URI or an error message. */
+export const withoutCredentials = (text: string) => text.replace(/\/\/[^/\s@]*@/g, '//');
+
+/**
+ * An error's message and its causes' (`fetch failed: connect ECONNREFUSED 10.0.0.7:443`), without
+ * URL credentials: for the operator's log and `cause`, never for the client.
+ */
+function detailOf(error: unknown): Error {
+  const parts: string[] = [];
+  for (let next = error, depth = 0; next !== undefined && depth < 4; depth += 1) {
+    parts.push(next instanceof Error ? (next.name === 'TimeoutError' ? 'timed out' : next.message) : String(next));
+    next = next instanceof Error ? next.cause : undefined;
+  }
+  return new Error(withoutCredentials(parts.join(': ')));
+}
+
+/** A kid named in a log line: quoted, and only when it is a plain identifier (it comes from the token). */
+const kidOf = (header: JWSHeaderParameters) =>
+  typeof header.kid === 'string' && /^[\w.-]{1,64}$/.test(header.kid) ? `"${header.kid}"` : '(no readable "kid")';
+
+const list = (kids: string[]) => (kids.length === 0 ? 'none' : kids.map((kid) => JSON.stringify(kid.slice(0, 64))).join(', '));
+
+/** A store that never answers is a miss, not a hung request. */
+function within<T>(ms: number, read: () => T | Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([Promise.resolve().then(read), timeout]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -258,7 +403,7 @@ async function readLimited(response: Response, limit: number): Promise<string> {
 }
 
 const sharedKeySets = new Map<string, RemoteKeySet>();
-const keySetsByFetch = new WeakMap<typeof fetch, Map<string, RemoteKeySet>>();
+let keySetsByFetch = new WeakMap<typeof fetch, Map<string, RemoteKeySet>>();
 
 /**
  * The process-wide key set for a JWKS URI. The first verifier's settings are kept; a custom
@@ -279,11 +424,15 @@ export function remoteKeySet(uri: string, settings: RemoteKeySetSettings, custom
 }
 
 /**
- * Forgets every shared remote key set, so the next request fetches the keys again (after an
- * incident, or between tests). Verifiers made before start cold too; verifiers made after get a
- * key set with their own settings.
+ * Forgets every remote key set of the process, those of a custom `logto.fetch` too, so the next
+ * request fetches the keys again (after an incident, or between tests). Verifiers made before
+ * start cold too; verifiers made after get a key set with their own settings.
+ *
+ * @example
+ * clearJwksCache(); // a key Logto withdrew is no longer trusted from here on
  */
 export function clearJwksCache(): void {
-  for (const keySet of sharedKeySets.values()) keySet.forget();
+  generation += 1;
   sharedKeySets.clear();
+  keySetsByFetch = new WeakMap();
 }

@@ -1,10 +1,14 @@
 import { configError } from './errors.js';
-import { checkKeySet, type JsonWebKeySet } from './jwks.js';
+import { checkKeySet, type JsonWebKeySet, type JwksCache } from './jwks.js';
+import { resolveLogger, type Log, type LogtoSupabaseLogger } from './log.js';
 
 /** Options of `verifyLogtoToken` and of the `logto` part of `createLogtoSupabase`. */
 export interface LogtoOptions {
-  /** The Logto endpoint, e.g. `https://<tenant>.logto.app` or `http://localhost:3001`. */
-  endpoint: string;
+  /**
+   * The Logto endpoint, e.g. `https://<tenant>.logto.app` or `http://localhost:3001`. May be left
+   * out when `issuer` and `jwksUri` (or `jwks`) are given: behind a proxy, on a custom domain.
+   */
+  endpoint?: string;
   /** Accepted issuer(s); default `${endpoint}/oidc`. A custom domain issues a second one. */
   issuer?: string | string[];
   /** JWKS URI; default `${endpoint}/oidc/jwks`. */
@@ -29,6 +33,13 @@ export interface LogtoOptions {
   jwksMaxAgeMs?: number;
   /** The `fetch` used for the JWKS (default: the global one, looked up on each request). */
   fetch?: typeof fetch;
+  /**
+   * A store the instances of a fleet share (Workers KV, Redis, a file): read before the first
+   * JWKS request, written after every successful one. Whoever can write it can add signing keys.
+   */
+  jwksCache?: JwksCache;
+  /** Where to report JWKS failures, key rotations and the configuration (`console`, pino, winston). */
+  logger?: LogtoSupabaseLogger;
 }
 
 export const defaultAlgorithms = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
@@ -48,6 +59,8 @@ export interface ResolvedLogtoOptions {
   jwksCooldownMs: number;
   jwksMaxAgeMs: number;
   fetch: typeof fetch | undefined;
+  jwksCache: JwksCache | undefined;
+  log: Log;
 }
 
 function parseUrl(option: string, value: unknown, example: string): URL {
@@ -86,13 +99,9 @@ export function resolveLogtoOptions(options: LogtoOptions, prefix = ''): Resolve
   if (typeof options !== 'object' || options === null) {
     throw configError(prefix.replace(/\.$/, '') || 'options', 'Logto options are required: { endpoint, audience }.');
   }
-  const endpoint = parseUrl(name('endpoint'), options.endpoint, 'https://<tenant-id>.logto.app');
-  if (endpoint.pathname.replace(/\/+$/, '').endsWith('/oidc')) {
-    throw configError(name('endpoint'), 'is the Logto endpoint without "/oidc" (the issuer is derived as `${endpoint}/oidc`).');
-  }
-  const base = endpoint.href.replace(/\/+$/, '');
+  const base = endpointBase(options, name);
   const issuers = options.issuer === undefined ? [`${base}/oidc`] : stringList(name('issuer'), options.issuer, 'the token issuer(s)');
-  const jwksUri = options.jwksUri === undefined ? `${base}/oidc/jwks` : parseUrl(name('jwksUri'), options.jwksUri, `${base}/oidc/jwks`).href;
+  const jwksUri = options.jwksUri === undefined ? (base === undefined ? '' : `${base}/oidc/jwks`) : parseUrl(name('jwksUri'), options.jwksUri, `${base ?? 'https://<tenant-id>.logto.app'}/oidc/jwks`).href;
   if (options.audience === undefined) {
     throw configError(
       name('audience'),
@@ -120,6 +129,9 @@ export function resolveLogtoOptions(options: LogtoOptions, prefix = ''): Resolve
     }
   }
   if (options.fetch !== undefined && typeof options.fetch !== 'function') throw configError(name('fetch'), 'must be a fetch function.');
+  if (options.jwksCache !== undefined && (typeof options.jwksCache?.get !== 'function' || typeof options.jwksCache.set !== 'function')) {
+    throw configError(name('jwksCache'), 'must be a store with get(uri) and set(uri, jwks) methods (sync or async).');
+  }
   return {
     issuers,
     jwksUri,
@@ -133,7 +145,25 @@ export function resolveLogtoOptions(options: LogtoOptions, prefix = ''): Resolve
     jwksCooldownMs: positive(name('jwksCooldownMs'), options.jwksCooldownMs, 30_000),
     jwksMaxAgeMs: positive(name('jwksMaxAgeMs'), options.jwksMaxAgeMs, 600_000),
     fetch: options.fetch,
+    jwksCache: options.jwksCache,
+    log: resolveLogger(name('logger'), options.logger),
   };
+}
+
+/** The endpoint without trailing slashes; undefined when `issuer` and `jwksUri` (or `jwks`) replace it. */
+function endpointBase(options: LogtoOptions, name: (option: string) => string): string | undefined {
+  if (options.endpoint === undefined && options.issuer !== undefined && (options.jwksUri !== undefined || options.jwks !== undefined)) return undefined;
+  if (options.endpoint === undefined) {
+    throw configError(
+      name('endpoint'),
+      'is required: the URL of your Logto tenant, e.g. https://<tenant-id>.logto.app. Or give `issuer` and `jwksUri` (or `jwks`) instead, e.g. behind a proxy or on a custom domain.',
+    );
+  }
+  const endpoint = parseUrl(name('endpoint'), options.endpoint, 'https://<tenant-id>.logto.app');
+  if (endpoint.pathname.replace(/\/+$/, '').endsWith('/oidc')) {
+    throw configError(name('endpoint'), 'is the Logto endpoint without "/oidc" (the issuer is derived as `${endpoint}/oidc`).');
+  }
+  return endpoint.href.replace(/\/+$/, '');
 }
 
 const scopeToken = /^[\x21\x23-\x5b\x5d-\x7e]+$/;

@@ -2,7 +2,7 @@ import { decodeProtectedHeader, errors, jwtVerify, type JWSHeaderParameters } fr
 import { assertScopes } from './assert-scopes.js';
 import { toLogtoAuth, type LogtoAuth, type LogtoClaims } from './auth.js';
 import { LogtoAuthError, type LogtoAuthErrorReason } from './errors.js';
-import { localKeyResolver, remoteKeySet, type KeyResolver } from './jwks.js';
+import { localKeyResolver, remoteKeySet, withoutCredentials, type KeyResolver } from './jwks.js';
 import { resolveLogtoOptions, type LogtoOptions, type ResolvedLogtoOptions } from './options.js';
 import { VerifiedTokenCache } from './token-cache.js';
 
@@ -34,6 +34,7 @@ const invalid = (reason: LogtoAuthErrorReason, message: string, cause?: unknown)
 export function createLogtoVerifier(options: LogtoVerifierOptions, optionPrefix = ''): LogtoVerifier {
   const resolved = resolveLogtoOptions(options, optionPrefix);
   const resolveKey = keyResolverFor(resolved);
+  logConfiguration(resolved);
   const cache = options.cache === false ? undefined : new VerifiedTokenCache(options.cache?.maxEntries, `${optionPrefix}cache.maxEntries`);
 
   return async (token) => {
@@ -69,6 +70,11 @@ export async function verifyLogtoToken(token: string, options: LogtoVerifierOpti
   return verify(token);
 }
 
+function logConfiguration({ log, issuers, audiences, jwks, jwksUri, jwksCache }: ResolvedLogtoOptions): void {
+  const keys = jwks ? `the static jwks (${jwks.keys.length} keys)` : `${withoutCredentials(jwksUri)}${jwksCache ? ' through jwksCache' : ''}`;
+  log('info', `verifying tokens of issuer ${issuers.join(', ')} for audience ${audiences.join(', ')}, keys from ${keys}`);
+}
+
 function keyResolverFor(options: ResolvedLogtoOptions): KeyResolver {
   if (options.jwks) return localKeyResolver(options.jwks);
   const settings = {
@@ -77,7 +83,9 @@ function keyResolverFor(options: ResolvedLogtoOptions): KeyResolver {
     maxAgeMs: options.jwksMaxAgeMs,
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
   };
-  return remoteKeySet(options.jwksUri, settings, options.fetch).resolve;
+  const keySet = remoteKeySet(options.jwksUri, settings, options.fetch);
+  const context = { log: options.log, store: options.jwksCache };
+  return (header) => keySet.resolve(header, context);
 }
 
 async function verifySignedToken(token: unknown, options: ResolvedLogtoOptions, resolveKey: KeyResolver): Promise<LogtoAuth> {

@@ -79,12 +79,17 @@ async function expectConfigRejection(action: () => Promise<unknown>, option: str
   expectNoSecret(error.message);
 }
 
+const endpointRequired =
+  'is required: the URL of your Logto tenant, e.g. https://<tenant-id>.logto.app. Or give `issuer` and `jwksUri` (or `jwks`) instead, e.g. behind a proxy or on a custom domain.';
+
 const algorithmsMessage = (refused: string) =>
   `${refused} cannot be allowed: only asymmetric algorithms (ES256, ES384, ES512, RS256, RS384, RS512, PS256, PS384, PS512) verify Logto tokens; "none" and HS* never.`;
 
 describe('createLogtoVerifier validates the Logto options', () => {
   const cases: [string, Partial<LogtoVerifierOptions> | Record<string, unknown>, string, string][] = [
-    ['a missing endpoint', { endpoint: undefined }, 'endpoint', 'is required: the URL of your Logto tenant, e.g. https://<tenant-id>.logto.app.'],
+    ['a missing endpoint', { endpoint: undefined }, 'endpoint', endpointRequired],
+    ['a missing endpoint with an issuer but no jwksUri or jwks', { endpoint: undefined, issuer: `${ENDPOINT}/oidc` }, 'endpoint', endpointRequired],
+    ['a missing endpoint with a jwksUri but no issuer', { endpoint: undefined, jwksUri: `${ENDPOINT}/oidc/jwks` }, 'endpoint', endpointRequired],
     ['an empty endpoint', { endpoint: '  ' }, 'endpoint', 'is required: the URL of your Logto tenant, e.g. https://<tenant-id>.logto.app.'],
     ['an endpoint ending with /oidc', { endpoint: `${ENDPOINT}/oidc` }, 'endpoint', 'is the Logto endpoint without "/oidc" (the issuer is derived as `${endpoint}/oidc`).'],
     ['an endpoint ending with /oidc/', { endpoint: `${ENDPOINT}/oidc/` }, 'endpoint', 'is the Logto endpoint without "/oidc" (the issuer is derived as `${endpoint}/oidc`).'],
@@ -113,6 +118,9 @@ describe('createLogtoVerifier validates the Logto options', () => {
     ['a jwks holding a private key', { jwks: { keys: [es256Key.privateJwk] } }, 'jwks', 'must hold public keys only: remove private ("d") and symmetric ("oct") keys.'],
     ['a jwks holding a symmetric key', { jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0' }] } }, 'jwks', 'must hold public keys only: remove private ("d") and symmetric ("oct") keys.'],
     ['a fetch that is not a function', { fetch: 'https://proxy' }, 'fetch', 'must be a fetch function.'],
+    ['a jwksCache without set', { jwksCache: { get: () => undefined } }, 'jwksCache', 'must be a store with get(uri) and set(uri, jwks) methods (sync or async).'],
+    ['a jwksCache that is a Map-like string', { jwksCache: 'redis://cache' }, 'jwksCache', 'must be a store with get(uri) and set(uri, jwks) methods (sync or async).'],
+    ['a logger that is a function', { logger: console.log }, 'logger', 'must be an object with warn/error/info/debug methods, e.g. console or a pino logger.'],
     ['a cache size of zero', { cache: { maxEntries: 0 } }, 'cache.maxEntries', 'must be a whole number of 1 or more (or set cache: false).'],
   ];
 
@@ -127,6 +135,26 @@ describe('createLogtoVerifier validates the Logto options', () => {
       'is the Logto endpoint without "/oidc" (the issuer is derived as `${endpoint}/oidc`).',
     );
     expectConfigError(() => createLogtoSupabase(bridgeOptions({ logto: logto({ algorithms: ['none'] }) })), 'logto.algorithms', algorithmsMessage('"none"'));
+  });
+
+  it('needs no endpoint when issuer and jwks are given (static keys on the edge)', async () => {
+    const issuer = 'https://auth.example.com/oidc';
+    const verify = createLogtoVerifier({ issuer, jwks: jwksOf(logtoKey), audience: AUDIENCE });
+    await expect(verify(await signToken(logtoKey, { claims: { iss: issuer } }))).resolves.toMatchObject({ userId: USER_ID });
+    await expect(verify(await signToken(logtoKey))).rejects.toMatchObject({ code: 'invalid_token', message: 'The token was issued by another issuer.' });
+  });
+
+  it('needs no endpoint when issuer and jwksUri are given (behind a proxy): the keys come from that URI', async () => {
+    const issuer = 'https://auth.example.com/oidc';
+    const jwksUri = 'http://logto.internal:3001/oidc/jwks';
+    const requested: string[] = [];
+    const fetchJwks: typeof fetch = async (input) => {
+      requested.push(String(input));
+      return Response.json(jwksOf(logtoKey));
+    };
+    const verify = createLogtoVerifier({ issuer, jwksUri, audience: AUDIENCE, fetch: fetchJwks });
+    await expect(verify(await signToken(logtoKey, { claims: { iss: issuer } }))).resolves.toMatchObject({ userId: USER_ID });
+    expect(requested).toEqual([jwksUri]);
   });
 
   it('refuses missing options altogether', () => {

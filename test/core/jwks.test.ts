@@ -6,7 +6,8 @@ import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { rejectionOf } from '../helpers/assertions.js';
-import { clearJwksCache, createLogtoVerifier, verifyLogtoToken, type LogtoVerifierOptions } from '../../src/index.js';
+import { RecordingLogger } from '../helpers/logger.js';
+import { clearJwksCache, createLogtoVerifier, verifyLogtoToken, type LogtoAuthError, type LogtoVerifierOptions } from '../../src/index.js';
 import { AUDIENCE, ENDPOINT, JWKS_URI, generateTestKey, jwksOf, signToken, USER_ID } from '../helpers/tokens.js';
 
 const currentKey = await generateTestKey('ES384', 'logto-current');
@@ -33,7 +34,10 @@ const options = (overrides: Partial<LogtoVerifierOptions> = {}): LogtoVerifierOp
 
 
 const unknownKid = 'The token was signed with a key ("kid") that the issuer does not publish.';
-const unavailable = (reason: string) => `The signing keys of the Logto issuer could not be loaded: ${reason}.`;
+const coolingDown = (seconds: number) => `The token was signed with a key ("kid") that is not in the key set yet: a new key set will be fetched after ${seconds} s.`;
+/** Clients get one fixed message; the reason is the error's `cause`, for the operator. */
+const unavailable = 'The signing keys of the Logto issuer could not be loaded.';
+const outage = (error: LogtoAuthError) => [error.code, error.status, error.message, (error.cause as Error | undefined)?.message];
 
 /** Moves the (faked) clock forward; timers stay real so msw and AbortSignal.timeout still work. */
 const advance = (ms: number) => vi.setSystemTime(Date.now() + ms);
@@ -84,7 +88,7 @@ describe('an unknown kid re-fetches the key set once per cooldown', () => {
     expect(requests).toBe(2);
 
     const second = await rejectionOf(verify(await signToken(strangerKey, { header: { kid: 'another-unknown' } })));
-    expect([second.code, second.status, second.message]).toEqual(['invalid_token', 401, unknownKid]);
+    expect([second.code, second.status, second.message]).toEqual(['invalid_token', 401, coolingDown(30)]);
     expect(requests).toBe(2);
 
     advance(31_000);
@@ -98,7 +102,7 @@ describe('an unknown kid re-fetches the key set once per cooldown', () => {
     await verify(await signToken(currentKey));
     expect((await rejectionOf(verify(await signToken(strangerKey)))).message).toBe(unknownKid);
     expect(requests).toBe(2);
-    expect((await rejectionOf(verify(await signToken(strangerKey)))).message).toBe(unknownKid);
+    expect((await rejectionOf(verify(await signToken(strangerKey)))).message).toBe(coolingDown(30));
     expect(requests).toBe(2);
   });
 });
@@ -134,7 +138,7 @@ describe('a cold outage is 503 jwks_unavailable with Retry-After, never 401', ()
   it.each([500, 503, 404])('answers HTTP %i from the JWKS endpoint with 503', async (status) => {
     tenantServes(() => new HttpResponse('upstream trouble', { status }));
     const error = await rejectionOf(verifyLogtoToken(await signToken(currentKey), options()));
-    expect([error.code, error.status, error.message]).toEqual(['jwks_unavailable', 503, unavailable(`the JWKS endpoint answered HTTP ${status}`)]);
+    expect(outage(error)).toEqual(['jwks_unavailable', 503, unavailable, `the JWKS endpoint answered HTTP ${status}`]);
     expect(error.headers).toEqual({ 'Retry-After': '1' });
     expect(requests).toBe(1);
   });
@@ -152,7 +156,7 @@ describe('a cold outage is 503 jwks_unavailable with Retry-After, never 401', ()
     const token = await signToken(currentKey);
     await rejectionOf(verify(token));
     const fast = await rejectionOf(verify(token));
-    expect([fast.code, fast.message]).toEqual(['jwks_unavailable', 'The signing keys of the Logto issuer could not be loaded.']);
+    expect([fast.code, fast.message]).toEqual(['jwks_unavailable', unavailable]);
     expect(requests).toBe(1);
 
     advance(1_100);
@@ -170,7 +174,7 @@ describe('a cold outage is 503 jwks_unavailable with Retry-After, never 401', ()
     const started = performance.now();
     const error = await rejectionOf(verifyLogtoToken(token, options({ jwksTimeoutMs: 200 })));
     expect(performance.now() - started).toBeLessThan(1_000);
-    expect([error.code, error.status, error.message]).toEqual(['jwks_unavailable', 503, unavailable('timed out')]);
+    expect(outage(error)).toEqual(['jwks_unavailable', 503, unavailable, 'timed out']);
     expect(error.headers['Retry-After']).toBe('1');
   });
 });
@@ -208,7 +212,7 @@ describe('a hostile or broken key set is refused with 503', () => {
   it.each(cases)('refuses %s', async (_name, answer, reason) => {
     tenantServes(answer);
     const error = await rejectionOf(verifyLogtoToken(await signToken(currentKey), options()));
-    expect([error.code, error.status, error.message]).toEqual(['jwks_unavailable', 503, unavailable(reason)]);
+    expect(outage(error)).toEqual(['jwks_unavailable', 503, unavailable, reason]);
     expect(requests).toBe(1);
   });
 
@@ -221,7 +225,7 @@ describe('a hostile or broken key set is refused with 503', () => {
     );
     tenantServes(() => new HttpResponse(null, { status: 302, headers: { location: 'https://attacker.example/jwks' } }));
     const error = await rejectionOf(verifyLogtoToken(await signToken(strangerKey), options()));
-    expect([error.code, error.status, error.message]).toEqual(['jwks_unavailable', 503, unavailable('the JWKS endpoint answered HTTP 302')]);
+    expect(outage(error)).toEqual(['jwks_unavailable', 503, unavailable, 'the JWKS endpoint answered HTTP 302']);
     expect(requests).toBe(1);
     expect(attackerRequests).toBe(0);
   });
@@ -302,5 +306,98 @@ describe('a warm outage does not stop tokens signed by known keys', () => {
     expect(error.message).toBe(unknownKid);
     expect((await verify(await signToken(nextKey))).userId).toBe(USER_ID);
     expect(requests).toBe(3);
+  });
+});
+
+describe('clearJwksCache forgets every key set', () => {
+  it('forgets a key set made with a custom logto.fetch: a withdrawn key is no longer trusted after the call', async () => {
+    let published = jwksOf(currentKey);
+    let customRequests = 0;
+    const customFetch: typeof fetch = async () => {
+      customRequests += 1;
+      return Response.json(published);
+    };
+    const verify = createLogtoVerifier(options({ fetch: customFetch, cache: false }));
+    await verify(await signToken(currentKey));
+    // The key is withdrawn (compromised): the issuer stops publishing it and the operator clears the cache.
+    published = jwksOf(nextKey);
+    clearJwksCache();
+    const error = await rejectionOf(verify(await signToken(currentKey)));
+    expect([error.code, error.message]).toEqual(['invalid_token', unknownKid]);
+    expect(customRequests).toBe(2);
+    expect((await verify(await signToken(nextKey))).userId).toBe(USER_ID);
+  });
+});
+
+describe('the operator log (logto.logger)', () => {
+  const uri = JWKS_URI;
+
+  it('reports the configuration, the key set loaded, and a rotation learnt with the kids added and removed', async () => {
+    let published = jwksOf(currentKey);
+    tenantServes(() => HttpResponse.json(published));
+    const logger = new RecordingLogger();
+    const verify = createLogtoVerifier(options({ logger }));
+    await verify(await signToken(currentKey));
+    published = jwksOf(nextKey);
+    advance(31_000);
+    await verify(await signToken(nextKey));
+    expect(logger.messages('info')).toEqual([
+      `logto-supabase: verifying tokens of issuer ${ENDPOINT}/oidc for audience ${AUDIENCE}, keys from ${uri}`,
+      `logto-supabase: loaded the key set of ${uri} from the issuer: kids "logto-current"`,
+      `logto-supabase: the key set of ${uri} changed (from the issuer): added "logto-next", removed "logto-current"`,
+    ]);
+    expect(logger.lines.filter((line) => line.level !== 'info')).toEqual([]);
+  });
+
+  it('reports an unknown-kid refusal during the cooldown, naming when the next re-fetch may happen', async () => {
+    tenantServes(() => HttpResponse.json(jwksOf(currentKey)));
+    const logger = new RecordingLogger();
+    const verify = createLogtoVerifier(options({ logger }));
+    await verify(await signToken(currentKey));
+    await rejectionOf(verify(await signToken(strangerKey)));
+    advance(10_000);
+    const refusal = await rejectionOf(verify(await signToken(strangerKey, { header: { kid: 'rotated-1' } })));
+    expect(refusal.message).toBe(coolingDown(20));
+    expect(logger.messages('warn')).toEqual([
+      `logto-supabase: refused a token signed with key "rotated-1", not in the key set of ${uri}: it was re-fetched less than 30 s ago, the next re-fetch is allowed in 20 s`,
+    ]);
+  });
+
+  it('reports a failed refresh as a warning with its cause, and a failed cold load as an error', async () => {
+    let healthy = true;
+    tenantServes(() => (healthy ? HttpResponse.json(jwksOf(currentKey)) : new HttpResponse(null, { status: 502 })));
+    const logger = new RecordingLogger();
+    const verify = createLogtoVerifier(options({ logger, jwksMaxAgeMs: 60_000 }));
+    await verify(await signToken(currentKey));
+    healthy = false;
+    advance(61_000);
+    await verify(await signToken(currentKey));
+    await vi.waitFor(() => expect(logger.messages('warn')).toHaveLength(1));
+    expect(logger.lines.at(-1)).toEqual({
+      level: 'warn',
+      message: `logto-supabase: the key set at ${uri} could not be loaded (the keys already loaded stay in use): the JWKS endpoint answered HTTP 502`,
+      details: [{ cause: new Error('the JWKS endpoint answered HTTP 502') }],
+    });
+
+    clearJwksCache();
+    await rejectionOf(verify(await signToken(currentKey)));
+    expect(logger.messages('error')).toEqual([`logto-supabase: the key set at ${uri} could not be loaded: the JWKS endpoint answered HTTP 502`]);
+  });
+
+  it('logs nothing without a logger, and a logger that throws fails no request', async () => {
+    tenantServes(() => HttpResponse.json(jwksOf(currentKey)));
+    const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((method) => vi.spyOn(console, method).mockImplementation(() => undefined));
+    try {
+      await createLogtoVerifier(options())(await signToken(currentKey));
+      expect(spies.map((spy) => spy.mock.calls.length)).toEqual([0, 0, 0, 0, 0]);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    clearJwksCache();
+    const broken = { info: () => { throw new Error('log disk full'); }, warn: () => { throw new Error('log disk full'); } };
+    const verify = createLogtoVerifier(options({ logger: broken }));
+    expect((await verify(await signToken(currentKey))).userId).toBe(USER_ID);
+    await rejectionOf(verify(await signToken(strangerKey)));
+    expect((await rejectionOf(verify(await signToken(strangerKey)))).message).toBe(coolingDown(30));
   });
 });

@@ -22,11 +22,15 @@ import {
 } from '../../src/index.js';
 import { drivers, type RunningApp } from '../adapters/drivers.js';
 import { closedPort, rejectionOf } from '../helpers/assertions.js';
+import { RecordingLogger } from '../helpers/logger.js';
 import { AUDIENCE, generateTestKey, jwksOf, logtoClaims, randomId, signRaw, signToken, type TestKey } from '../helpers/tokens.js';
 import { PUBLISHABLE_KEY } from '../helpers/supabase.js';
 
 const JWT_SECRET = 'hardening-faults-jwt-secret-0123456789abcdef';
 const unknownKid = 'The token was signed with a key ("kid") that the issuer does not publish.';
+const coolingDown = (seconds: number) => `The token was signed with a key ("kid") that is not in the key set yet: a new key set will be fetched after ${seconds} s.`;
+/** Either refusal of an unknown kid: after the re-fetch it caused, or while re-fetches cool down. */
+const refusedKid = expect.stringMatching(/^The token was signed with a key \("kid"\) that (the issuer does not publish|is not in the key set yet: a new key set will be fetched after \d+ s)\.$/);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const bearer = (token: string) => new Headers({ authorization: `Bearer ${token}` });
@@ -162,10 +166,10 @@ describe('key rotation as Logto does it (the new key signs, the old one stays pu
 
     expect(failures).toEqual([]);
     expect(requests).toBeGreaterThan(500);
-    expect(refusal).toMatchObject({ status: 401, code: 'invalid_token', message: unknownKid });
+    expect(refusal).toMatchObject({ status: 401, code: 'invalid_token', message: refusedKid });
     expect(refusedAfterMs).toBeLessThan(maxAgeMs + 1000);
     for (const { token } of old) {
-      await expect(rejectionOf(bridge.authenticate(bearer(token)))).resolves.toMatchObject({ status: 401, message: unknownKid });
+      await expect(rejectionOf(bridge.authenticate(bearer(token)))).resolves.toMatchObject({ status: 401, message: refusedKid });
     }
     for (const { user, token } of fresh) {
       await expect(bridge.authenticate(bearer(token))).resolves.toMatchObject({ auth: { userId: users[user].id } });
@@ -191,7 +195,7 @@ describe('key rotation as Logto does it (the new key signs, the old one stays pu
     expect(jwks.count).toBe(2);
 
     await expect(bridge.authenticate(bearer(seen.token))).resolves.toMatchObject({ auth: { userId: users.alice.id } });
-    await expect(rejectionOf(bridge.authenticate(bearer(unseen.token)))).resolves.toMatchObject({ status: 401, message: unknownKid });
+    await expect(rejectionOf(bridge.authenticate(bearer(unseen.token)))).resolves.toMatchObject({ status: 401, message: refusedKid });
   });
 
   it('with the default 30 s cooldown, a new key first used right after the start-up load is learnt with one re-fetch; the cooldown only limits unknown-kid re-fetches', async () => {
@@ -210,7 +214,7 @@ describe('key rotation as Logto does it (the new key signs, the old one stays pu
     // A second rotation within the cooldown of that re-fetch is refused until the cooldown ends.
     await logto.rotateKeys();
     const later = await signIn('alice');
-    await expect(rejectionOf(bridge.authenticate(bearer(later.token)))).resolves.toMatchObject({ status: 401, message: unknownKid });
+    await expect(rejectionOf(bridge.authenticate(bearer(later.token)))).resolves.toMatchObject({ status: 401, message: coolingDown(30) });
     expect(jwks.count).toBe(2);
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 30_001 });
     await expect(bridge.authenticate(bearer(later.token))).resolves.toMatchObject({ auth: { userId: users.alice.id } });
@@ -256,8 +260,11 @@ describe('a flood of tokens naming unknown keys', () => {
   // Verifiers of one JWKS URI share a key set; each test starts from a cold one with its own settings.
   afterEach(() => clearJwksCache());
 
-  /** Sends `tokens` 500 at a time; every one must be refused with a 401. */
-  async function expectAllRefused(verify: (token: string) => Promise<unknown>, tokens: string[]): Promise<void> {
+  /**
+   * Sends `tokens` 500 at a time; every one must be refused with a 401: the first 500 after the
+   * one re-fetch they share, the rest at once, while re-fetches cool down for `cooldownSeconds`.
+   */
+  async function expectAllRefused(verify: (token: string) => Promise<unknown>, tokens: string[], cooldownSeconds: number): Promise<void> {
     const statuses = new Map<string, number>();
     for (let start = 0; start < tokens.length; start += 500) {
       const results = await Promise.allSettled(tokens.slice(start, start + 500).map((token) => verify(token)));
@@ -271,7 +278,7 @@ describe('a flood of tokens naming unknown keys', () => {
         statuses.set(outcome, (statuses.get(outcome) ?? 0) + 1);
       }
     }
-    expect(Object.fromEntries(statuses)).toEqual({ [`401 ${unknownKid}`]: tokens.length });
+    expect(Object.fromEntries(statuses)).toEqual({ [`401 ${unknownKid}`]: 500, [`401 ${coolingDown(cooldownSeconds)}`]: tokens.length - 500 });
   }
 
   it('re-fetches exactly once per cooldown window, refuses all 10,000 with 401, and keeps verifying the real key', async () => {
@@ -290,7 +297,7 @@ describe('a flood of tokens naming unknown keys', () => {
     for (let window = 1; window <= windows; window += 1) {
       vi.setSystemTime(start + window * (cooldownMs + 1));
       const share = flood.slice(((window - 1) * floodSize) / windows, (window * floodSize) / windows);
-      await expectAllRefused(verify, share);
+      await expectAllRefused(verify, share, cooldownMs / 1000);
       expect(jwksRequests).toBe(1 + window);
       await expect(verify(await valid())).resolves.toMatchObject({ subject: expect.any(String) });
     }
@@ -301,12 +308,56 @@ describe('a flood of tokens naming unknown keys', () => {
 
   it('makes one re-fetch for a whole flood with default settings, and answers it quickly', async () => {
     const verify = createLogtoVerifier({ endpoint, audience: AUDIENCE, cache: false });
+    // A frozen clock: every refusal in the cooldown names the same wait.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
     jwksRequests = 0;
     await verify(await signToken(issuerKey, { claims: { iss: `${endpoint}/oidc` } }));
     const began = performance.now();
-    await expectAllRefused(verify, flood);
+    await expectAllRefused(verify, flood, 30);
     expect(jwksRequests).toBe(2);
     expect(performance.now() - began).toBeLessThan(10_000);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('a JWKS outage tells clients nothing of the network, and the operator everything', () => {
+  const unavailable = { error: 'jwks_unavailable', error_description: 'The signing keys of the Logto issuer could not be loaded.' };
+  afterEach(() => clearJwksCache());
+
+  it('answers a fixed 503 for a credentialed JWKS URL and a refused address; the logger gets the cause, without credentials', async () => {
+    const port = await closedPort();
+    const issuer = 'https://auth.example.com/oidc';
+    const token = await signToken(await generateTestKey('ES256', 'k1'), { claims: { iss: issuer } });
+    const cases = [
+      { jwksUri: `http://svc:pw-0f-the-jwks@127.0.0.1:${port}/oidc/jwks`, cause: `Request cannot be constructed from a URL that includes credentials: http://127.0.0.1:${port}/oidc/jwks` },
+      { jwksUri: `http://127.0.0.1:${port}/oidc/jwks`, cause: `fetch failed: connect ECONNREFUSED 127.0.0.1:${port}` },
+    ];
+    const hidden = ['pw-0f-the-jwks', 'svc:', 'ECONNREFUSED', `127.0.0.1:${port}`, 'credentials'];
+    for (const { jwksUri, cause } of cases) {
+      const logger = new RecordingLogger();
+      const logto = { issuer, jwksUri, audience: AUDIENCE };
+      const error = await rejectionOf(createLogtoVerifier({ ...logto, logger })(token));
+      expect([error.status, error.message, (error.cause as Error).message]).toEqual([503, unavailable.error_description, cause]);
+      const shown = [error.message, String(error), JSON.stringify(error), JSON.stringify(error.headers), await error.toResponse().text()];
+      expect(logger.messages('error')).toEqual([`logto-supabase: the key set at http://127.0.0.1:${port}/oidc/jwks could not be loaded: ${cause}`]);
+      expect(logger.lines.find((line) => line.level === 'error')?.details).toEqual([{ cause: new Error(cause) }]);
+
+      for (const driver of drivers) {
+        clearJwksCache();
+        const app = await driver.start({ logger, logto, supabase: { url: 'http://127.0.0.1:9', anonKey: PUBLISHABLE_KEY, jwtSecret: JWT_SECRET } });
+        try {
+          const response = await app.request('GET', '/api/posts', { token });
+          expect([response.status, response.body], driver.name).toEqual([503, unavailable]);
+          shown.push(JSON.stringify([...response.headers]), JSON.stringify(response.body));
+        } finally {
+          await app.close();
+        }
+      }
+      for (const text of shown) for (const part of hidden) expect(text).not.toContain(part);
+      expect(logger.messages('error')).toHaveLength(1 + drivers.length);
+      expect(logger.text()).not.toContain('pw-0f-the-jwks');
+    }
   });
 });
 
