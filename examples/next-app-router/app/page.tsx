@@ -1,4 +1,5 @@
 import { getLogtoContext, signIn, signOut } from '@logto/next/server-actions';
+import { supabaseErrorReply } from 'logto-supabase';
 import { createSupabaseClientForLogtoContext } from 'logto-supabase/next';
 import { getLogtoConfig, getOptions } from '../lib/config';
 
@@ -37,6 +38,8 @@ export default async function Home() {
   const supabase = createSupabaseClientForLogtoContext(context, getOptions());
   const { data, error } = await supabase.from('posts').select('id, title').order('id');
   const posts = (data ?? []) as Post[];
+  // The details name tables and policies: they go to the server's log, the page says what to do.
+  if (error) console.error('supabase error:', error);
 
   return (
     <main>
@@ -46,7 +49,7 @@ export default async function Home() {
       </p>
       {error ? (
         <p role="alert" data-testid="error">
-          Supabase error: {error.message}
+          {supabaseErrorReply(error).body.error_description}
         </p>
       ) : (
         <ul>

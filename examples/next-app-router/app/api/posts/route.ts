@@ -1,3 +1,4 @@
+import { supabaseErrorReply } from 'logto-supabase';
 import { withLogtoSupabase } from 'logto-supabase/next';
 import { getOptions } from '../../../lib/config';
 
@@ -12,7 +13,11 @@ export const GET = withLogtoSupabase(
   () => ({ ...getOptions(), logto: { ...getOptions().logto, requiredScopes: ['read:posts'] } }),
   async (_request, { auth, supabase }) => {
     const { data, error } = await supabase.from('posts').select('id, title, user_id').order('id');
-    if (error) return Response.json({ error: error.message }, { status: 502 });
+    if (error) {
+      console.error('supabase error:', error); // the details name tables and policies: keep them in the logs
+      const { status, body } = supabaseErrorReply(error);
+      return Response.json(body, { status });
+    }
     return Response.json({ userId: auth?.userId ?? null, posts: data });
   },
 );
