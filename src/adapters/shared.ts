@@ -3,6 +3,7 @@ import type { LogtoAuth } from '../core/auth.js';
 import { missingToken, type BearerSource } from '../core/bearer.js';
 import { isLogtoAuthError, type LogtoAuthError } from '../core/errors.js';
 import { createLogtoSupabase, thirdPartyExchangeError, type LogtoSupabase, type LogtoSupabaseOptions } from '../bridge.js';
+import { notPlain, plainCopy, sameAsPlainCopy } from './plain-options.js';
 
 /*
  * What every adapter shares. An adapter only translates between its framework and these:
@@ -11,38 +12,41 @@ import { createLogtoSupabase, thirdPartyExchangeError, type LogtoSupabase, type 
 
 const isBridge = (value: object): value is LogtoSupabase => typeof (value as LogtoSupabase).authenticate === 'function';
 
-const bridgesByOptions = new WeakMap<object, LogtoSupabase>();
-const bridgesByValue = new Map<string, LogtoSupabase>();
+/** Options that are not plain (see plain-options.ts): one bridge per options object. */
+const bridgesByIdentity = new WeakMap<object, LogtoSupabase>();
+/** Plain options: one bridge per value, made from a private copy; most recently used first. */
+const bridgesByValue: { copy: LogtoSupabaseOptions; bridge: LogtoSupabase }[] = [];
 const maxBridgesByValue = 32;
 
-/** The same options, written out; undefined when they hold functions (then only identity counts). */
-function fingerprint(options: LogtoSupabaseOptions): string | undefined {
-  let plain = true;
-  const text = JSON.stringify([options.logto, { ...options.supabase }, options.machines, options.optional], (_key, value: unknown) => {
-    if (typeof value === 'function') plain = false;
-    return value;
-  });
-  return plain ? text : undefined;
+function bridgeByValue(options: LogtoSupabaseOptions): LogtoSupabase | undefined {
+  const index = bridgesByValue.findIndex(({ copy }) => sameAsPlainCopy(options, copy));
+  if (index < 0) return undefined;
+  const [entry] = bridgesByValue.splice(index, 1);
+  bridgesByValue.unshift(entry!);
+  return entry!.bridge;
 }
 
 /**
- * The bridge for adapter options: a bridge as is, or one made once per options object. Options
- * rebuilt per request with the same values (e.g. `(c) => fromEnv(c.env)` on Workers) share one.
+ * The bridge for adapter options: a bridge as is, or one made once per options. Plain options
+ * (plain-options.ts) are shared by value, so options rebuilt per request with the same values
+ * (e.g. `(c) => fromEnv(c.env)` on Workers) share one bridge; any other options object (a class
+ * instance, getters, `Object.create(base)`) gets its own, kept for as long as the object lives.
  */
 export function toLogtoSupabase(input: LogtoSupabaseOptions | LogtoSupabase): LogtoSupabase {
-  if (typeof input === 'object' && input !== null && isBridge(input)) return input;
-  let bridge = bridgesByOptions.get(input);
-  if (bridge) return bridge;
-  const key = typeof input === 'object' && input !== null ? fingerprint(input) : undefined;
-  bridge = key === undefined ? undefined : bridgesByValue.get(key);
-  if (!bridge) {
-    bridge = createLogtoSupabase(input);
-    if (key !== undefined) {
-      bridgesByValue.set(key, bridge);
-      if (bridgesByValue.size > maxBridgesByValue) bridgesByValue.delete(bridgesByValue.keys().next().value!);
-    }
+  if (typeof input !== 'object' || input === null) return createLogtoSupabase(input);
+  if (isBridge(input)) return input;
+  const known = bridgesByIdentity.get(input) ?? bridgeByValue(input);
+  if (known) return known;
+  const copy = plainCopy(input);
+  if (copy === notPlain) {
+    const bridge = createLogtoSupabase(input);
+    bridgesByIdentity.set(input, bridge);
+    return bridge;
   }
-  bridgesByOptions.set(input, bridge);
+  // Made from the copy: what was compared is exactly what the bridge reads, now and later.
+  const bridge = createLogtoSupabase(copy);
+  bridgesByValue.unshift({ copy, bridge });
+  if (bridgesByValue.length > maxBridgesByValue) bridgesByValue.pop();
   return bridge;
 }
 

@@ -1,5 +1,24 @@
 const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 
+type Redactor = (this: object) => Record<string, unknown>;
+
+/** One function per list of names, shared by every value it redacts (it reads `this`). */
+const redactors = new Map<string, Redactor>();
+
+function redactorOf(names: readonly string[]): Redactor {
+  const key = names.join('\n');
+  let redactor = redactors.get(key);
+  if (!redactor) {
+    redactor = function redacted(this: object) {
+      const copy: Record<string, unknown> = { ...(this as Record<string, unknown>) };
+      for (const name of names) if (name in copy) copy[name] = '[redacted]';
+      return copy;
+    };
+    redactors.set(key, redactor);
+  }
+  return redactor;
+}
+
 /**
  * Makes `JSON.stringify` and Node's `util.inspect` (so `console.log` and JSON loggers) show
  * `view()` instead of `value`. Non-enumerable: they never show up in spreads, Object.keys or
@@ -14,12 +33,9 @@ export function showInLogsAs<T extends object>(value: T, view: () => unknown): T
 /**
  * Shows `value` with the named properties as "[redacted]" in `JSON.stringify` and Node's
  * `util.inspect`, while the properties stay readable in code. A spread copy is a plain object
- * again and shows everything.
+ * again and shows everything. Values redacted alike share the same functions, so options rebuilt
+ * with equal values still compare equal (src/adapters/plain-options.ts).
  */
 export function redactInLogs<T extends object>(value: T, names: readonly string[]): T {
-  return showInLogsAs(value, () => {
-    const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
-    for (const name of names) if (name in copy) copy[name] = '[redacted]';
-    return copy;
-  });
+  return showInLogsAs(value, redactorOf(names));
 }

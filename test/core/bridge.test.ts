@@ -7,10 +7,14 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { freezeClockAt, rejectionOf } from '../helpers/assertions.js';
 import {
   createLogtoSupabase,
+  fromEnv,
   type Authenticated,
+  type LogtoSupabase,
   type LogtoSupabaseOptions,
   type SupabaseOptions,
 } from '../../src/index.js';
+import { notPlain, plainCopy, sameAsPlainCopy } from '../../src/adapters/plain-options.js';
+import { toLogtoSupabase } from '../../src/adapters/shared.js';
 import type { LogtoVerifierOptions } from '../../src/core/verify.js';
 import {
   APP_ID,
@@ -300,5 +304,146 @@ describe('the verified-token cache', () => {
     tick();
     expect(await bridge.verify(token)).toBe(auth);
     expect([auth.clientId, fetch.urls.length]).toEqual([APP_ID, 1]);
+  });
+});
+
+describe('adapters share a bridge only between options that are the same value (toLogtoSupabase)', () => {
+  const OTHER_URL = 'https://zyxwvutsrqponmlkjihg.supabase.co';
+  const OTHER_SECRET = 'another-tenant-jwt-secret-of-32-characters-or-more';
+  const logto = { endpoint: ENDPOINT, audience: AUDIENCE, jwks };
+  /** Every Supabase request of the bridges below (one fetch for all: functions compare by identity). */
+  const sent: Request[] = [];
+  const capture: typeof fetch = async (input, init) => {
+    sent.push(new Request(input, init));
+    return Response.json([]);
+  };
+  const tenantA = { url: SUPABASE_URL, anonKey: ANON_KEY, jwtSecret: JWT_SECRET, clientOptions: { global: { fetch: capture } } };
+  const tenantB = { url: OTHER_URL, anonKey: ANON_KEY, jwtSecret: OTHER_SECRET, clientOptions: { global: { fetch: capture } } };
+  /** Where a bridge's user client sends a query, and which tenant's secret signed the JWT it sends. */
+  const sends = async (bridge: LogtoSupabase) => {
+    const { supabase } = await bridge.authenticate(`Bearer ${await signToken(logtoKey)}`);
+    await supabase.from('posts').select('*');
+    const request = sent.at(-1)!;
+    const jwt = request.headers.get('authorization')!.replace(/^Bearer /, '');
+    const signedWith = (secret: string) =>
+      jwtVerify(jwt, new TextEncoder().encode(secret), { algorithms: ['HS256'] }).then(
+        () => true,
+        () => false,
+      );
+    const secret = (await signedWith(JWT_SECRET)) ? 'A' : (await signedWith(OTHER_SECRET)) ? 'B' : 'neither';
+    return { host: new URL(request.url).host, secret };
+  };
+
+  /** Supabase options as a class: private fields behind getters, no own property. */
+  class SupabaseTenant {
+    readonly #options: typeof tenantA;
+    constructor(options: typeof tenantA) {
+      this.#options = options;
+    }
+    get url() {
+      return this.#options.url;
+    }
+    get anonKey() {
+      return this.#options.anonKey;
+    }
+    get jwtSecret() {
+      return this.#options.jwtSecret;
+    }
+    get clientOptions() {
+      return this.#options.clientOptions;
+    }
+  }
+
+  it('tenants whose Supabase options are class instances (getters, private fields) get their own bridge, URL and secret', async () => {
+    const a = toLogtoSupabase({ logto, supabase: new SupabaseTenant(tenantA) });
+    const b = toLogtoSupabase({ logto, supabase: new SupabaseTenant(tenantB) });
+    expect(b).not.toBe(a);
+    expect([await sends(a), await sends(b)]).toEqual([
+      { host: new URL(SUPABASE_URL).host, secret: 'A' },
+      { host: new URL(OTHER_URL).host, secret: 'B' },
+    ]);
+  });
+
+  it('tenants whose Supabase options are made with Object.create(base) get their own bridge, URL and secret', async () => {
+    const a = toLogtoSupabase({ logto, supabase: Object.create(tenantA) as SupabaseOptions });
+    const b = toLogtoSupabase({ logto, supabase: Object.create(tenantB) as SupabaseOptions });
+    expect(b).not.toBe(a);
+    expect([await sends(a), await sends(b)]).toEqual([
+      { host: new URL(SUPABASE_URL).host, secret: 'A' },
+      { host: new URL(OTHER_URL).host, secret: 'B' },
+    ]);
+  });
+
+  const fetchA: typeof fetch = async () => Response.json([]);
+  const fetchB: typeof fetch = async () => Response.json([]);
+  const sym = Symbol('option');
+  const withClientOptions = (clientOptions: Record<string, unknown>) =>
+    ({ logto, supabase: { ...tenantA, clientOptions } }) as unknown as LogtoSupabaseOptions;
+  const withDb = (db: Record<string, unknown>) => withClientOptions({ db });
+  const hiddenSecret = (secret: string) =>
+    ({ logto, supabase: Object.defineProperty({ url: SUPABASE_URL, anonKey: ANON_KEY }, 'jwtSecret', { value: secret, enumerable: false }) }) as LogtoSupabaseOptions;
+  const secretGetter = (secret: string) =>
+    ({
+      logto,
+      supabase: {
+        url: SUPABASE_URL,
+        anonKey: ANON_KEY,
+        get jwtSecret() {
+          return secret;
+        },
+      },
+    }) as LogtoSupabaseOptions;
+  const serviceRoleFor = (clientIds: string[]) =>
+    ({ logto, supabase: { ...tenantA, serviceRoleKey: SERVICE_ROLE_KEY }, machines: { serviceRole: { clientIds } } }) as LogtoSupabaseOptions;
+
+  /** Pairs that must never share a bridge; the old JSON fingerprint confused most of them. */
+  const neverTheSame: [string, () => LogtoSupabaseOptions, () => LogtoSupabaseOptions][] = [
+    ['a getter on a plain object', () => secretGetter(JWT_SECRET), () => secretGetter(OTHER_SECRET)],
+    ['a non-enumerable property', () => hiddenSecret(JWT_SECRET), () => hiddenSecret(OTHER_SECRET)],
+    ['different function identities', () => withClientOptions({ global: { fetch: fetchA } }), () => withClientOptions({ global: { fetch: fetchB } })],
+    ['a nested difference', () => withClientOptions({ global: { headers: { 'x-tenant': 'a' } } }), () => withClientOptions({ global: { headers: { 'x-tenant': 'b' } } })],
+    ['arrays of different lengths', () => serviceRoleFor([M2M_APP_ID]), () => serviceRoleFor([M2M_APP_ID, OTHER_M2M_APP_ID])],
+    ['an array and an object with the same entries', () => withDb({ list: ['a'] }), () => withDb({ list: { 0: 'a', length: 1 } })],
+    // JSON writes both as [null,"a"].
+    ['a sparse array and one holding undefined', () => withDb({ list: [, 'a'] }), () => withDb({ list: [undefined, 'a'] })],
+    ['a symbol-keyed property', () => withDb({ [sym]: 'a' }), () => withDb({})],
+    ['two symbols with the same description', () => withDb({ tag: Symbol('x') }), () => withDb({ tag: Symbol('x') })],
+    // JSON writes every Map as {}.
+    ['Maps with different entries', () => withDb({ map: new Map([['a', 1]]) }), () => withDb({ map: new Map([['b', 2]]) })],
+    ['options objects that are class instances with getters', () => ({ logto, supabase: new SupabaseTenant(tenantA) }), () => ({ logto, supabase: new SupabaseTenant(tenantB) })],
+    ['options made with Object.create(base)', () => ({ logto, supabase: Object.create(tenantA) }), () => ({ logto, supabase: Object.create(tenantB) })],
+    ['class instances with equal own properties', () => withDb({ value: new (class A { x = 1; })() }), () => withDb({ value: new (class B { x = 1; })() })],
+  ];
+
+  it.each(neverTheSame)('never the same: %s', (_name, a, b) => {
+    expect(toLogtoSupabase(b())).not.toBe(toLogtoSupabase(a()));
+  });
+
+  it.each(neverTheSame)('the value equality says not the same: %s', (_name, a, b) => {
+    const copy = plainCopy(a());
+    expect(copy !== notPlain && sameAsPlainCopy(b(), copy)).toBe(false);
+  });
+
+  it('a plain options object changed after its bridge was made gets another bridge; the first keeps the old values', async () => {
+    const options = { logto, supabase: { ...tenantA } };
+    const first = toLogtoSupabase(options);
+    options.supabase.url = OTHER_URL;
+    options.supabase.jwtSecret = OTHER_SECRET;
+    const second = toLogtoSupabase(options);
+    expect(second).not.toBe(first);
+    expect([(await sends(first)).secret, (await sends(second)).secret]).toEqual(['A', 'B']);
+  });
+
+  it('options rebuilt with the same values share one bridge: fromEnv per request, a module-level fetch', () => {
+    const env = { LOGTO_ENDPOINT: ENDPOINT, LOGTO_AUDIENCE: AUDIENCE, SUPABASE_URL, SUPABASE_ANON_KEY: ANON_KEY, SUPABASE_JWT_SECRET: JWT_SECRET };
+    expect(toLogtoSupabase(fromEnv(env))).toBe(toLogtoSupabase(fromEnv(env)));
+    const withFetch = () => withClientOptions({ global: { fetch: fetchA } });
+    expect(toLogtoSupabase(withFetch())).toBe(toLogtoSupabase(withFetch()));
+  });
+
+  it('options that are not plain are shared by identity only', () => {
+    const options = { logto, supabase: new SupabaseTenant(tenantA) };
+    expect(toLogtoSupabase(options)).toBe(toLogtoSupabase(options));
+    expect(toLogtoSupabase({ logto, supabase: new SupabaseTenant(tenantA) })).not.toBe(toLogtoSupabase(options));
   });
 });
