@@ -11,6 +11,7 @@ export const entries = {
   'logto-supabase/next': { dist: 'next', source: 'src/adapters/next.ts' },
   'logto-supabase/sql': { dist: 'sql', source: 'src/sql/index.ts' },
   'logto-supabase/webhooks': { dist: 'webhooks', source: 'src/webhooks/index.ts' },
+  'logto-supabase/browser': { dist: 'browser', source: 'src/browser.ts' },
 } as const;
 
 /** Built, but not importable: the `logto-supabase` command. */

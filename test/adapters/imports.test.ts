@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { build as esbuild } from 'esbuild';
 import { build, type Options } from 'tsup';
 import { beforeAll, describe, expect, it } from 'vitest';
 import tsupConfig from '../../tsup.config.js';
@@ -103,5 +104,30 @@ describe('CommonJS', () => {
       types: ['function', 'function', 'function', 'function'],
       entry: 1,
     });
+  });
+});
+
+/** Every module a built file imports beyond the package's own files, found by bundling it (esbuild). */
+async function outsideImports(file: string): Promise<string[]> {
+  const result = await esbuild({
+    entryPoints: [file],
+    bundle: true,
+    packages: 'external',
+    platform: 'neutral',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const imports = Object.values(result.metafile.outputs).flatMap((output) => output.imports);
+  return [...new Set(imports.filter((entry) => entry.external).map((entry) => entry.path))].sort();
+}
+
+describe('logto-supabase/browser', () => {
+  it.each(['browser.js', 'browser.cjs'])('dist/%s imports only supabase-js: no jose, no node: module, no Logto SDK', async (file) => {
+    expect(await outsideImports(`${packageDir}dist/${file}`)).toEqual(['@supabase/supabase-js']);
+  });
+
+  it('the core, by contrast, imports jose (the check sees dependencies)', async () => {
+    expect(await outsideImports(`${packageDir}dist/index.js`)).toContain('jose');
   });
 });
