@@ -33,12 +33,16 @@ as $$
   from (select logto.claims() as c) as request
 $$;
 
--- The Logto user id (`sub`) of a user token; null for a machine token or no token.
+-- The Logto user id of a user token; null for a machine token or no token. Minted JWTs carry it
+-- in `logto_sub` (their `sub` is a UUID with `jwt.subject: 'uuid'`); forwarded Logto tokens
+-- (third-party mode) only in `sub`.
 create or replace function logto.user_id() returns text
 language sql stable
 set search_path = ''
 as $$
-  select case when logto.is_machine() then null else nullif(logto.claims() ->> 'sub', '') end
+  select case when logto.is_machine() then null
+    else coalesce(nullif(c ->> 'logto_sub', ''), nullif(c ->> 'sub', '')) end
+  from (select logto.claims() as c) as request
 $$;
 
 -- The Logto application (client) id that obtained the token.
@@ -96,21 +100,75 @@ as $$
   select coalesce(required = any(logto.scopes()), false)
 $$;
 
+-- logto.uuid_of(logto_sub, namespace): the UUIDv5 of a Logto id, the `sub` of JWTs minted with
+-- `jwt.subject: 'uuid'` (the same as `logtoUserUuid()` in JavaScript). The default namespace is the
+-- library's; pass yours if you set `supabase.jwt.uuidNamespace`. It uses uuid-ossp's
+-- uuid_generate_v5, wherever that extension lives (Supabase installs it in schema `extensions`).
+do $$
+declare
+  ext_schema text;
+begin
+  select n.nspname into ext_schema
+  from pg_catalog.pg_extension e join pg_catalog.pg_namespace n on n.oid = e.extnamespace
+  where e.extname = 'uuid-ossp';
+  if ext_schema is null then
+    begin
+      if exists (select 1 from pg_catalog.pg_namespace where nspname = 'extensions') then
+        create extension "uuid-ossp" with schema extensions;
+      else
+        create extension "uuid-ossp";
+      end if;
+    exception when others then
+      raise exception 'logto-supabase: logto.uuid_of() needs the "uuid-ossp" extension, which could not be created (%). '
+        'Run as a superuser: create extension if not exists "uuid-ossp"; (Supabase: Database → Extensions → uuid-ossp; '
+        'PGlite: load @electric-sql/pglite/contrib/uuid_ossp; Debian: apt install postgresql-contrib), then run this SQL again.', sqlerrm;
+    end;
+    select n.nspname into ext_schema
+    from pg_catalog.pg_extension e join pg_catalog.pg_namespace n on n.oid = e.extnamespace
+    where e.extname = 'uuid-ossp';
+  end if;
+  execute format(
+    $f$
+    create or replace function logto.uuid_of(
+      logto_sub text,
+      namespace uuid default '226b2950-017c-54f8-9f1f-e2dbec0b3dae'
+    ) returns uuid
+    language sql immutable strict parallel safe
+    set search_path = ''
+    as $body$ select %I.uuid_generate_v5(namespace, logto_sub) $body$
+    $f$,
+    ext_schema
+  );
+end
+$$;
+
 -- Over the Data API: what the database sees of the caller. `npx logto-supabase doctor` calls it
--- to check that a token is accepted and that these helpers are installed. It returns only the
--- caller's own claims.
+-- to check that a token is accepted and that these helpers are installed. It returns the caller's
+-- own claims, and the policies that call auth.uid() (which casts `sub` to uuid: every one of them
+-- fails with 22P02 for a Logto id) among those that apply to the caller on tables it may use.
+-- Security invoker: it shows nothing the caller could not read from pg_policies itself.
 create or replace function public.logto_supabase_probe() returns jsonb
 language sql stable
 set search_path = ''
 as $$
   select jsonb_build_object(
-    'helpers_version', 1,
+    'helpers_version', 2,
     'role', current_user,
+    'sub', logto.claims() ->> 'sub',
     'user_id', logto.user_id(),
     'client_id', logto.client_id(),
     'organization_id', logto.organization_id(),
     'is_machine', logto.is_machine(),
-    'scopes', to_jsonb(logto.scopes())
+    'scopes', to_jsonb(logto.scopes()),
+    'auth_uid_policies', (
+      select coalesce(jsonb_agg(jsonb_build_object('table', p.schemaname || '.' || p.tablename, 'name', p.policyname)
+        order by p.schemaname, p.tablename, p.policyname), '[]'::jsonb)
+      from pg_catalog.pg_policies as p
+      where (p.qual ~ '\mauth\.uid\(\)' or p.with_check ~ '\mauth\.uid\(\)')
+        and p.roles && array['public', current_user]::name[]
+        and pg_catalog.has_table_privilege(
+          pg_catalog.format('%I.%I', p.schemaname, p.tablename), 'select, insert, update, delete')
+    )
   )
 $$;
 
@@ -158,6 +216,48 @@ $$;
 --
 -- Scope-based access (Logto RBAC permissions), exact match:
 --   using ((select logto.has_scope('read:posts')))
+
+-- Storage (`storage.objects`), with Logto ids as they are (the default `jwt.subject: 'logto'`).
+-- Each user owns the folder named after their Logto id: `<user id>/avatar.png` in a private bucket
+--   insert into storage.buckets (id, name, public) values ('files', 'files', false);
+-- Storage runs these with the JWT's claims, so `logto.user_id()` works as in any table. Do not
+-- use Supabase's templates (`auth.uid()`): it casts `sub` to uuid, and every request that reaches
+-- a row fails with 22P02 for a Logto id (use them only with `jwt.subject: 'uuid'`).
+--
+-- Own folder, for every operation. Safe on its own: a user reaches only paths under their id.
+-- (An upload with `upsert: true` needs select, insert and update.)
+--
+-- create policy "files: own folder read" on storage.objects
+--   for select to authenticated
+--   using (bucket_id = 'files' and (select logto.user_id()) = (storage.foldername(name))[1]);
+--
+-- create policy "files: own folder insert" on storage.objects
+--   for insert to authenticated
+--   with check (bucket_id = 'files' and (select logto.user_id()) = (storage.foldername(name))[1]);
+--
+-- create policy "files: own folder update" on storage.objects
+--   for update to authenticated
+--   using (bucket_id = 'files' and (select logto.user_id()) = (storage.foldername(name))[1])
+--   with check (bucket_id = 'files' and (select logto.user_id()) = (storage.foldername(name))[1]);
+--
+-- create policy "files: own folder delete" on storage.objects
+--   for delete to authenticated
+--   using (bucket_id = 'files' and (select logto.user_id()) = (storage.foldername(name))[1]);
+--
+-- Uploader reads: Storage writes `owner_id` = the JWT's `sub` on every upload (the Logto id in
+-- this mode), so a user may also read what they uploaded, wherever it is.
+--
+-- create policy "files: uploader read" on storage.objects
+--   for select to authenticated
+--   using (bucket_id = 'files' and owner_id = (select logto.user_id()));
+--
+-- Safe combinations: the four own-folder policies; or the uploader read with the own-folder
+-- insert (and update, delete). Never check `owner_id` alone on insert: Storage fills it from the
+-- uploader's own token, so `with check (owner_id = (select logto.user_id()))` holds for any path
+-- and lets a user write into another user's folder. Objects written with the service role (no
+-- `sub`: `owner_id` is null) are visible to a user only where a policy says so, e.g. under their
+-- folder. With `jwt.subject: 'uuid'`, `owner_id` holds the UUID: use `owner = (select auth.uid())`
+-- for uploader reads instead; the own-folder policies stay as they are.
 
 -- ---------------------------------------------------------------------------------------------
 -- Logto users in a table: what `createLogtoUserSync` (webhooks) and `syncLogtoUsers`

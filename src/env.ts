@@ -32,7 +32,8 @@ const list = (value: string | undefined) =>
  * Reads the bridge's options from environment variables: `LOGTO_ENDPOINT`, `LOGTO_AUDIENCE`,
  * `SUPABASE_URL`, `SUPABASE_ANON_KEY` (or `SUPABASE_PUBLISHABLE_KEY`), `SUPABASE_JWT_SECRET` (or
  * `SUPABASE_SIGNING_KEY`, a JWK as JSON), `SUPABASE_SERVICE_ROLE_KEY` (or `SUPABASE_SECRET_KEY`),
- * `LOGTO_M2M_SERVICE_ROLE_CLIENT_IDS` (comma-separated), `SUPABASE_AUTH_MODE`, `LOGTO_ISSUER`.
+ * `LOGTO_M2M_SERVICE_ROLE_CLIENT_IDS` (comma-separated), `SUPABASE_AUTH_MODE`, `LOGTO_ISSUER`,
+ * `SUPABASE_JWT_SUBJECT` (`logto` or `uuid`) and `SUPABASE_JWT_UUID_NAMESPACE`.
  *
  * `env` defaults to `process.env`. A variable the given object lacks is read from `process.env`
  * where the runtime has one: with `@hono/node-server`, `c.env` holds Node's request objects, not
@@ -56,6 +57,9 @@ export function fromEnv(env: object = processEnv()): LogtoSupabaseOptions {
   const signingKey = read('SUPABASE_SIGNING_KEY');
   const mode = read('SUPABASE_AUTH_MODE') as SupabaseOptions['mode'];
   const serviceRoleKey = read('SUPABASE_SERVICE_ROLE_KEY') ?? read('SUPABASE_SECRET_KEY');
+  const subject = read('SUPABASE_JWT_SUBJECT') as 'logto' | 'uuid' | undefined;
+  const uuidNamespace = read('SUPABASE_JWT_UUID_NAMESPACE');
+  const jwt = { ...(subject !== undefined ? { subject } : {}), ...(uuidNamespace !== undefined ? { uuidNamespace } : {}) };
   const missing = [
     ['LOGTO_ENDPOINT', read('LOGTO_ENDPOINT')],
     ['LOGTO_AUDIENCE', read('LOGTO_AUDIENCE')],
@@ -77,6 +81,7 @@ export function fromEnv(env: object = processEnv()): LogtoSupabaseOptions {
       ...(mode ? { mode } : {}),
       ...(jwtSecret !== undefined ? { jwtSecret } : signingKey !== undefined ? { signingKey } : {}),
       ...(serviceRoleKey !== undefined ? { serviceRoleKey } : {}),
+      ...(Object.keys(jwt).length > 0 ? { jwt } : {}),
     },
     secretNames,
   );

@@ -23,6 +23,7 @@ export {
 } from './bridge.js';
 export { fromEnv, type Env } from './env.js';
 export { createServiceRoleClient, createUserSupabaseClient } from './supabase/clients.js';
+export { logtoUserUuid } from './supabase/logto-user-uuid.js';
 export type { ClientOptions, CustomClaims, SupabaseOptions } from './supabase/options.js';
 export { signSupabaseJwt, type SubjectOrAuth } from './supabase/sign.js';
 export {

@@ -3,6 +3,7 @@ import { importJWK, type JWK } from 'jose';
 import type { LogtoAuth } from '../core/auth.js';
 import { configError } from '../core/errors.js';
 import { supabaseKeyKind } from './keys.js';
+import { defaultUuidNamespace, isUuid } from './logto-user-uuid.js';
 
 /** Extra claims for minted JWTs: fixed, or computed from the verified Logto token. */
 export type CustomClaims = Record<string, unknown> | ((auth: LogtoAuth | null) => Record<string, unknown>);
@@ -25,6 +26,14 @@ export interface SupabaseOptions {
     /** Lifetime of minted JWTs in seconds (default 3600), never beyond the Logto token's `exp`. */
     expiresIn?: number;
     claims?: CustomClaims;
+    /**
+     * The `sub` of minted JWTs: `'logto'` (default) the Logto id as is; `'uuid'` its UUIDv5
+     * (`logtoUserUuid`), for `auth.uid()`, Supabase's policy templates and Storage's `owner`.
+     * Both modes carry the Logto id in `logto_sub`, which `logto.user_id()` reads.
+     */
+    subject?: 'logto' | 'uuid';
+    /** The namespace UUID of `subject: 'uuid'` (default `226b2950-017c-54f8-9f1f-e2dbec0b3dae`). */
+    uuidNamespace?: string;
   };
   /**
    * Passed to supabase-js `createClient`, under the library's own auth settings. On Node 20 give
@@ -57,6 +66,8 @@ export interface ResolvedSupabaseOptions {
   signing: SigningKey | undefined;
   expiresIn: number;
   claims: CustomClaims | undefined;
+  /** The namespace when minted JWTs carry a UUID `sub`; undefined when they carry the Logto id. */
+  uuidNamespace: string | undefined;
   clientOptions: SupabaseClientOptions<any>;
 }
 
@@ -172,6 +183,7 @@ function checkSupabaseOptions(options: SupabaseOptions, prefix: string): Resolve
     throw configError(name('jwt.claims'), 'must be an object of claims or a function (auth) => claims.');
   }
   if (typeof claims === 'object' && claims !== null) refuseServiceRole(claims, name('jwt.claims'));
+  const uuidNamespace = checkSubject(options.jwt, mode, name);
   return {
     url,
     mode,
@@ -180,6 +192,7 @@ function checkSupabaseOptions(options: SupabaseOptions, prefix: string): Resolve
     signing,
     expiresIn,
     claims,
+    uuidNamespace,
     clientOptions: (options.clientOptions ?? {}) as SupabaseClientOptions<any>,
   };
 }
@@ -214,6 +227,20 @@ function checkClientHeaders(clientOptions: ClientOptions | undefined, option: st
       `may not set "${reserved}": the library sends the user's JWT as Authorization and the anon key as apikey, and a header here would replace them on every request (a user's request would run with that credential, outside Row-Level Security). Remove it; use createServiceRoleClient for trusted work.`,
     );
   }
+}
+
+/** The namespace of UUID subjects, or undefined when minted JWTs carry the Logto id. */
+function checkSubject(jwt: SupabaseOptions['jwt'], mode: 'mint' | 'third-party', name: (option: string) => string): string | undefined {
+  const subject = jwt?.subject ?? 'logto';
+  if (subject !== 'logto' && subject !== 'uuid') throw configError(name('jwt.subject'), 'must be "logto" (the Logto id as is) or "uuid" (its UUIDv5).');
+  const namespace = jwt?.uuidNamespace;
+  if (namespace !== undefined && !isUuid(namespace)) {
+    throw configError(name('jwt.uuidNamespace'), 'must be a UUID (8-4-4-4-12 hexadecimal digits), the same one your SQL passes to logto.uuid_of.');
+  }
+  if (mode === 'third-party' && subject === 'uuid') {
+    throw configError(name('jwt.subject'), 'is "uuid", but in third-party mode Supabase sees Logto\'s own tokens, whose sub is the Logto id: remove it, or mint JWTs.');
+  }
+  return subject === 'uuid' ? (namespace ?? defaultUuidNamespace).toLowerCase() : undefined;
 }
 
 export function refuseServiceRole(claims: Record<string, unknown>, option: string): void {

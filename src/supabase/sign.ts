@@ -1,18 +1,20 @@
 import { SignJWT } from 'jose';
 import { assertNotExpired, type LogtoAuth } from '../core/auth.js';
 import { configError } from '../core/errors.js';
+import { logtoUserUuid } from './logto-user-uuid.js';
 import { refuseServiceRole, resolveSupabaseOptions, type ResolvedSupabaseOptions, type SupabaseOptions } from './options.js';
 
 /** A Logto subject (`sub`) or a verified Logto token. */
 export type SubjectOrAuth = string | LogtoAuth;
 
 /** Claims the library sets and custom claims never override: they are what RLS policies trust. */
-const reservedClaims = new Set(['sub', 'role', 'aud', 'exp', 'iat', 'nbf', 'userId', 'client_id', 'scope', 'organization_id', 'is_machine']);
+const reservedClaims = new Set(['sub', 'role', 'aud', 'exp', 'iat', 'nbf', 'userId', 'logto_sub', 'client_id', 'scope', 'organization_id', 'is_machine']);
 
 /**
  * Mints the JWT Supabase (PostgREST) accepts for Row-Level Security: `role` and `aud`
- * `authenticated`, the Logto `sub`, `client_id`, `scope`, `organization_id`, `is_machine`, and
- * `userId` (for policies written after the old Logto guide). It never outlives the Logto token.
+ * `authenticated`, `sub` (the Logto `sub`, or its UUIDv5 with `jwt.subject: 'uuid'`), `logto_sub`
+ * (the Logto `sub`), `client_id`, `scope`, `organization_id`, `is_machine`, and `userId` (for
+ * policies written after the old Logto guide). It never outlives the Logto token.
  *
  * @example
  * const jwt = await signSupabaseJwt(auth, { url, anonKey, jwtSecret: process.env.SUPABASE_JWT_SECRET });
@@ -83,11 +85,12 @@ export async function mintSupabaseJwt(subjectOrAuth: SubjectOrAuth, options: Res
     claims.is_machine = auth.isMachine;
   }
   claims.userId = subject;
+  claims.logto_sub = subject;
   claims.role = 'authenticated';
 
   const jwt = await new SignJWT(claims)
     .setProtectedHeader(signing.kid === undefined ? { alg: signing.alg, typ: 'JWT' } : { alg: signing.alg, typ: 'JWT', kid: signing.kid })
-    .setSubject(subject)
+    .setSubject(options.uuidNamespace === undefined ? subject : await logtoUserUuid(subject, options.uuidNamespace))
     .setAudience('authenticated')
     .setIssuedAt(iat)
     .setExpirationTime(exp)

@@ -51,6 +51,7 @@ const userTokenClaims = {
   iat: NOW,
   exp: NOW + 3600,
   userId: USER_ID,
+  logto_sub: USER_ID,
   client_id: APP_ID,
   scope: 'read:posts write:posts',
   is_machine: false,
@@ -97,9 +98,9 @@ describe('signSupabaseJwt signs with the configured key', () => {
 });
 
 describe('signSupabaseJwt claims', () => {
-  it('for a subject: exactly sub, role, aud, iat, exp, userId', async () => {
+  it('for a subject: exactly sub, role, aud, iat, exp, userId, logto_sub', async () => {
     const payload = await verifyHs256(await signSupabaseJwt(USER_ID, supabase()));
-    expect(payload).toEqual({ sub: USER_ID, role: 'authenticated', aud: 'authenticated', iat: NOW, exp: NOW + 3600, userId: USER_ID });
+    expect(payload).toEqual({ sub: USER_ID, role: 'authenticated', aud: 'authenticated', iat: NOW, exp: NOW + 3600, userId: USER_ID, logto_sub: USER_ID });
   });
 
   it('for a user LogtoAuth: adds client_id, scope and is_machine', async () => {
@@ -114,7 +115,7 @@ describe('signSupabaseJwt claims', () => {
 
   it('for a machine token: sub and userId are the client id, is_machine true', async () => {
     const payload = await verifyHs256(await signSupabaseJwt(await verified(machineClaims()), supabase()));
-    expect(payload).toMatchObject({ sub: M2M_APP_ID, userId: M2M_APP_ID, client_id: M2M_APP_ID, is_machine: true, scope: 'read:posts' });
+    expect(payload).toMatchObject({ sub: M2M_APP_ID, userId: M2M_APP_ID, logto_sub: M2M_APP_ID, client_id: M2M_APP_ID, is_machine: true, scope: 'read:posts' });
   });
 
 });
@@ -191,7 +192,7 @@ describe('signSupabaseJwt expiry', () => {
 });
 
 describe('custom claims are added but never override what RLS trusts', () => {
-  const hostile = { sub: 'admin', role: 'postgres', aud: 'other', exp: NOW + 999_999, iat: 1, nbf: NOW + 999, userId: 'admin', client_id: 'x', scope: 'all', is_machine: true, organization_id: 'org' };
+  const hostile = { sub: 'admin', role: 'postgres', aud: 'other', exp: NOW + 999_999, iat: 1, nbf: NOW + 999, userId: 'admin', logto_sub: 'admin', client_id: 'x', scope: 'all', is_machine: true, organization_id: 'org' };
 
   it('adds the claims of an object', async () => {
     const payload = await verifyHs256(await signSupabaseJwt(USER_ID, supabase({ jwt: { claims: { tenant: 'acme', plan: 'pro' } } })));
@@ -222,7 +223,7 @@ describe('custom claims are added but never override what RLS trusts', () => {
 
   it('a function never overrides them either', async () => {
     const payload = await verifyHs256(await signSupabaseJwt(USER_ID, supabase({ jwt: { claims: () => ({ ...hostile, extra: 2 }) } })));
-    expect(payload).toEqual({ sub: USER_ID, role: 'authenticated', aud: 'authenticated', iat: NOW, exp: NOW + 3600, userId: USER_ID, extra: 2 });
+    expect(payload).toEqual({ sub: USER_ID, role: 'authenticated', aud: 'authenticated', iat: NOW, exp: NOW + 3600, userId: USER_ID, logto_sub: USER_ID, extra: 2 });
   });
 
   it('refuses role "service_role" in a claims object when the options are checked', async () => {

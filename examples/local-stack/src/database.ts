@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
+import { uuid_ossp } from '@electric-sql/pglite/contrib/uuid_ossp';
 import pg from 'pg';
 import { apps, users } from './fixtures.js';
 
@@ -208,7 +209,8 @@ export async function openDatabase(options: { databaseUrl?: string | undefined }
 }
 
 async function pgliteDriver(): Promise<Driver> {
-  const db = await PGlite.create();
+  // uuid-ossp: logto.uuid_of() needs it, as on Supabase (which installs it in schema `extensions`).
+  const db = await PGlite.create({ extensions: { uuid_ossp } });
   // PGlite is one connection; its transaction() holds it exclusively, which serializes requests.
   const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
     async query<T extends Row>(sql: string, params?: unknown[]) {
