@@ -321,6 +321,7 @@ describe('the SQL without uuid-ossp available', () => {
   it('installs once the extension is loaded, twice over (idempotent)', async () => {
     const db = await PGlite.create({ extensions: { uuid_ossp } });
     try {
+      await db.exec('create role anon; create role authenticated; create role service_role;');
       await db.exec(logtoSql);
       await db.exec(logtoSql);
       expect((await db.query<{ uuid: string }>(`select logto.uuid_of($1)::text as uuid`, [alice])).rows).toEqual([{ uuid: await logtoUserUuid(alice) }]);
