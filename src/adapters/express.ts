@@ -1,7 +1,18 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { LogtoSupabase, LogtoSupabaseOptions } from '../bridge.js';
-import { answerTokenExchange, authErrorReply, requireAuthScopes, tokenExchangeBridge, toLogtoSupabase, type Reply } from './shared.js';
+import {
+  answerTokenExchange,
+  authErrorReply,
+  bodyParsedReply,
+  logtoWebhookReceiver,
+  readRawBody,
+  requireAuthScopes,
+  tokenExchangeBridge,
+  toLogtoSupabase,
+  type LogtoWebhookHandlerOptions,
+  type Reply,
+} from './shared.js';
 import type { LogtoAuth } from '../core/auth.js';
 import { isLogtoAuthError, type LogtoAuthError } from '../core/errors.js';
 
@@ -22,7 +33,7 @@ export interface ExpressAdapterOptions {
   onError?: 'respond' | 'next';
 }
 
-export type { LogtoAuth, LogtoSupabaseOptions };
+export type { LogtoAuth, LogtoSupabaseOptions, LogtoWebhookHandlerOptions };
 
 function send(res: Response, { status, headers, body }: Reply): void {
   res.status(status).set(headers);
@@ -106,5 +117,31 @@ export function supabaseTokenHandler(options: LogtoSupabaseOptions | LogtoSupaba
   const bridge = tokenExchangeBridge(options);
   return (req: Request, res: Response, next: NextFunction) => {
     answerTokenExchange(bridge, req.method, req.headers).then((reply) => send(res, reply), next);
+  };
+}
+
+const expressRawLine = "mount express.raw({ type: 'application/json' }) on the webhook route instead of express.json(), e.g. app.post('/webhooks/logto', express.raw({ type: 'application/json' }), logtoWebhookHandler(options)).";
+
+/**
+ * The Logto webhook endpoint: verifies the signature over the raw body, hands the event to
+ * `sync` (e.g. `createLogtoUserSync`), answers 204, or the `LogtoWebhookError` status. Reads the
+ * body itself, or takes the Buffer of `express.raw({ type: 'application/json' })`; if
+ * `express.json()` parsed it first, it answers 500 naming that line.
+ *
+ * @example
+ * app.post('/webhooks/logto', express.raw({ type: 'application/json' }), logtoWebhookHandler({
+ *   signingKey: process.env.LOGTO_WEBHOOK_SIGNING_KEY!,
+ *   sync: createLogtoUserSync({ supabase: { url: process.env.SUPABASE_URL!, serviceRoleKey: process.env.SUPABASE_SERVICE_ROLE_KEY! } }),
+ * }));
+ *
+ * @throws {LogtoSupabaseConfigError} at start-up, without a `signingKey` or a `sync`.
+ */
+export function logtoWebhookHandler(options: LogtoWebhookHandlerOptions): RequestHandler {
+  const receive = logtoWebhookReceiver(options);
+  return (req: Request, res: Response, next: NextFunction) => {
+    const body: unknown = req.body;
+    if (Buffer.isBuffer(body) || typeof body === 'string') receive(body, req.headers).then((reply) => send(res, reply), next);
+    else if (req.readableEnded) send(res, bodyParsedReply(expressRawLine));
+    else receive(readRawBody(req), req.headers).then((reply) => send(res, reply), next);
   };
 }

@@ -1,7 +1,15 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { Context, Env, Handler, MiddlewareHandler } from 'hono';
 import type { LogtoSupabase, LogtoSupabaseOptions } from '../bridge.js';
-import { answerTokenExchange, replyToResponse, requireAuthScopes, tokenExchangeBridge, toLogtoSupabase } from './shared.js';
+import {
+  answerTokenExchange,
+  logtoWebhookReceiver,
+  replyToResponse,
+  requireAuthScopes,
+  tokenExchangeBridge,
+  toLogtoSupabase,
+  type LogtoWebhookHandlerOptions,
+} from './shared.js';
 import type { LogtoAuth } from '../core/auth.js';
 import { isLogtoAuthError } from '../core/errors.js';
 
@@ -22,7 +30,7 @@ export type HonoLogtoSupabaseOptions<E extends Env = Env> =
   | LogtoSupabase
   | ((c: Context<E>) => LogtoSupabaseOptions | LogtoSupabase);
 
-export type { LogtoAuth, LogtoSupabaseOptions };
+export type { LogtoAuth, LogtoSupabaseOptions, LogtoWebhookHandlerOptions };
 
 /** Answers a `LogtoAuthError` from the middleware or the handlers after it; others propagate. */
 async function answeringAuthErrors(c: Context, run: () => Promise<void>): Promise<Response | void> {
@@ -92,5 +100,28 @@ export function supabaseTokenHandler<E extends Env = Env>(options: HonoLogtoSupa
   return async (c) => {
     const bridge = fixed ?? tokenExchangeBridge((options as (c: Context<E>) => LogtoSupabaseOptions | LogtoSupabase)(c));
     return replyToResponse(await answerTokenExchange(bridge, c.req.method, c.req.raw));
+  };
+}
+
+/**
+ * The Logto webhook endpoint (Web APIs only): verifies the signature over the raw body, hands
+ * the event to `sync` (e.g. `createLogtoUserSync`), answers 204, or the `LogtoWebhookError`
+ * status. Pass `(c) => options` to read the signing key from `c.env` on Workers.
+ *
+ * @example
+ * app.post('/webhooks/logto', logtoWebhookHandler((c) => ({
+ *   signingKey: c.env.LOGTO_WEBHOOK_SIGNING_KEY,
+ *   sync: createLogtoUserSync({ supabase: { url: c.env.SUPABASE_URL, serviceRoleKey: c.env.SUPABASE_SERVICE_ROLE_KEY } }),
+ * })));
+ *
+ * @throws {LogtoSupabaseConfigError} without a `signingKey` or a `sync` (at start-up for fixed options).
+ */
+export function logtoWebhookHandler<E extends Env = Env>(
+  options: LogtoWebhookHandlerOptions | ((c: Context<E>) => LogtoWebhookHandlerOptions),
+): Handler<E> {
+  const fixed = typeof options === 'function' ? undefined : logtoWebhookReceiver(options);
+  return async (c) => {
+    const receive = fixed ?? logtoWebhookReceiver((options as (c: Context<E>) => LogtoWebhookHandlerOptions)(c));
+    return replyToResponse(await receive(c.req.arrayBuffer(), c.req.raw.headers));
   };
 }

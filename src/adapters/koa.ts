@@ -1,7 +1,18 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { Context, Middleware, Next } from 'koa';
 import type { LogtoSupabase, LogtoSupabaseOptions } from '../bridge.js';
-import { answerTokenExchange, authErrorReply, requireAuthScopes, tokenExchangeBridge, toLogtoSupabase, type Reply } from './shared.js';
+import {
+  answerTokenExchange,
+  authErrorReply,
+  bodyParsedReply,
+  logtoWebhookReceiver,
+  readRawBody,
+  requireAuthScopes,
+  tokenExchangeBridge,
+  toLogtoSupabase,
+  type LogtoWebhookHandlerOptions,
+  type Reply,
+} from './shared.js';
 import type { LogtoAuth } from '../core/auth.js';
 import { isLogtoAuthError, type LogtoAuthError } from '../core/errors.js';
 
@@ -18,7 +29,7 @@ declare module 'koa' {
   interface DefaultState extends LogtoSupabaseContext {}
 }
 
-export type { LogtoAuth, LogtoSupabaseOptions };
+export type { LogtoAuth, LogtoSupabaseOptions, LogtoWebhookHandlerOptions };
 
 function send(ctx: Context, { status, headers, body }: Reply): void {
   ctx.status = status;
@@ -84,4 +95,30 @@ export function requireScopes(...scopes: string[]): Middleware {
 export function supabaseTokenHandler(options: LogtoSupabaseOptions | LogtoSupabase): Middleware {
   const bridge = tokenExchangeBridge(options);
   return async (ctx: Context) => send(ctx, await answerTokenExchange(bridge, ctx.method, ctx.headers));
+}
+
+const koaRawLine = 'mount the webhook route before your body parser, or use koa-bodyparser / @koa/bodyparser, which keep ctx.request.rawBody.';
+
+/**
+ * The Logto webhook endpoint: verifies the signature over the raw body, hands the event to
+ * `sync` (e.g. `createLogtoUserSync`), answers 204, or the `LogtoWebhookError` status. Reads
+ * `ctx.req` itself, or `ctx.request.rawBody` when koa-bodyparser ran first; a body parsed
+ * without its raw bytes is answered 500 naming the fix.
+ *
+ * @example
+ * router.post('/webhooks/logto', logtoWebhookHandler({
+ *   signingKey: process.env.LOGTO_WEBHOOK_SIGNING_KEY!,
+ *   sync: createLogtoUserSync({ supabase: { url: process.env.SUPABASE_URL!, serviceRoleKey: process.env.SUPABASE_SERVICE_ROLE_KEY! } }),
+ * }));
+ *
+ * @throws {LogtoSupabaseConfigError} at start-up, without a `signingKey` or a `sync`.
+ */
+export function logtoWebhookHandler(options: LogtoWebhookHandlerOptions): Middleware {
+  const receive = logtoWebhookReceiver(options);
+  return async (ctx: Context) => {
+    const { rawBody, body } = ctx.request as { rawBody?: unknown; body?: unknown };
+    if (typeof rawBody === 'string') send(ctx, await receive(rawBody, ctx.headers));
+    else if (body !== undefined || ctx.req.readableEnded) send(ctx, bodyParsedReply(koaRawLine));
+    else send(ctx, await receive(readRawBody(ctx.req), ctx.headers));
+  };
 }

@@ -1,6 +1,15 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { LogtoSupabase, LogtoSupabaseOptions } from '../bridge.js';
-import { answerTokenExchange, replyToResponse, requireAuthScopes, tokenExchangeBridge, toLogtoSupabase } from './shared.js';
+import {
+  answerTokenExchange,
+  logtoWebhookReceiver,
+  replyToResponse,
+  requireAuthScopes,
+  tokenExchangeBridge,
+  toLogtoSupabase,
+  type LogtoWebhookHandlerOptions,
+  type WebhookReceiver,
+} from './shared.js';
 import type { LogtoAuth } from '../core/auth.js';
 import { isLogtoAuthError, LogtoAuthError } from '../core/errors.js';
 import { createUserSupabaseClient } from '../supabase/clients.js';
@@ -27,7 +36,7 @@ export interface LogtoSupabaseRoute<Params> {
   (request: Request, context: { params: Params }): Promise<Response>;
 }
 
-export type { LogtoAuth, LogtoSupabaseOptions };
+export type { LogtoAuth, LogtoSupabaseOptions, LogtoWebhookHandlerOptions };
 
 /**
  * Wraps an App Router route handler (Node or Edge runtime): the bearer token is verified and
@@ -119,5 +128,30 @@ export function supabaseTokenRoute(
   return async (request: Request) => {
     bridge ??= tokenExchangeBridge((options as () => LogtoSupabaseOptions | LogtoSupabase)());
     return replyToResponse(await answerTokenExchange(bridge, request.method, request));
+  };
+}
+
+/**
+ * The Logto webhook endpoint as an App Router route handler (Node or Edge runtime): verifies the
+ * signature over the raw body (`request.arrayBuffer()`), hands the event to `sync` (e.g.
+ * `createLogtoUserSync`), answers 204, or the `LogtoWebhookError` status. Pass `() => options`
+ * to read the environment on the first request instead of at build time.
+ *
+ * @example
+ * // app/webhooks/logto/route.ts
+ * export const POST = logtoWebhookRoute(() => ({
+ *   signingKey: process.env.LOGTO_WEBHOOK_SIGNING_KEY!,
+ *   sync: createLogtoUserSync({ supabase: { url: process.env.SUPABASE_URL!, serviceRoleKey: process.env.SUPABASE_SERVICE_ROLE_KEY! } }),
+ * }));
+ *
+ * @throws {LogtoSupabaseConfigError} without a `signingKey` or a `sync` (at start-up for fixed options).
+ */
+export function logtoWebhookRoute(
+  options: LogtoWebhookHandlerOptions | (() => LogtoWebhookHandlerOptions),
+): (request: Request) => Promise<Response> {
+  let receive: WebhookReceiver | undefined = typeof options === 'function' ? undefined : logtoWebhookReceiver(options);
+  return async (request: Request) => {
+    receive ??= logtoWebhookReceiver((options as () => LogtoWebhookHandlerOptions)());
+    return replyToResponse(await receive(request.arrayBuffer(), request.headers));
   };
 }
