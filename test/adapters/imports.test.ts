@@ -88,20 +88,20 @@ describe('importing an adapter entry loads no other framework', () => {
 });
 
 describe('CommonJS', () => {
-  it("require('logto-supabase/express') gives the middleware, the scope guard, the error handler and the token endpoint", async () => {
+  it("require('logto-supabase/express') gives the middleware, the scope guard, the error handler, the token endpoint and the webhook endpoint", async () => {
     const script = `
       const adapter = require('logto-supabase/express');
       const loaded = Object.keys(require.cache);
       console.log(JSON.stringify({
         exports: Object.keys(adapter).sort(),
-        types: [adapter.logtoSupabase, adapter.requireScopes, adapter.logtoAuthErrorHandler, adapter.supabaseTokenHandler].map((value) => typeof value),
+        types: [adapter.logtoSupabase, adapter.requireScopes, adapter.logtoAuthErrorHandler, adapter.supabaseTokenHandler, adapter.logtoWebhookHandler].map((value) => typeof value),
         entry: loaded.filter((file) => file.endsWith('/dist/express.cjs')).length,
       }));
     `;
     const { stdout } = await run(process.execPath, ['-e', script], { cwd: packageDir });
     expect(JSON.parse(stdout)).toEqual({
-      exports: ['logtoAuthErrorHandler', 'logtoSupabase', 'requireScopes', 'supabaseTokenHandler'],
-      types: ['function', 'function', 'function', 'function'],
+      exports: ['logtoAuthErrorHandler', 'logtoSupabase', 'logtoWebhookHandler', 'requireScopes', 'supabaseTokenHandler'],
+      types: ['function', 'function', 'function', 'function', 'function'],
       entry: 1,
     });
   });
