@@ -1,6 +1,6 @@
 export { assertScopes } from './core/assert-scopes.js';
 export type { LogtoAuth, LogtoClaims } from './core/auth.js';
-export { extractBearerToken, type BearerSource, type NodeHeaders } from './core/bearer.js';
+export { extractBearerToken, type BearerSource, type NodeHeaders, type NodeRequest } from './core/bearer.js';
 export {
   LogtoAuthError,
   LogtoSupabaseConfigError,

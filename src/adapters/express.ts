@@ -58,7 +58,7 @@ export function logtoSupabase(
 ): RequestHandler {
   const bridge = toLogtoSupabase(options);
   return (req: Request, res: Response, next: NextFunction) => {
-    bridge.authenticate(req.headers).then(
+    bridge.authenticate(req).then(
       ({ auth, supabase }) => {
         req.auth = auth;
         req.supabase = supabase;
@@ -116,7 +116,7 @@ export function logtoAuthErrorHandler(): ErrorRequestHandler {
 export function supabaseTokenHandler(options: LogtoSupabaseOptions | LogtoSupabase): RequestHandler {
   const bridge = tokenExchangeBridge(options);
   return (req: Request, res: Response, next: NextFunction) => {
-    answerTokenExchange(bridge, req.method, req.headers).then((reply) => send(res, reply), next);
+    answerTokenExchange(bridge, req.method, req).then((reply) => send(res, reply), next);
   };
 }
 

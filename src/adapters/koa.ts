@@ -62,7 +62,7 @@ export function logtoSupabase(options: LogtoSupabaseOptions | LogtoSupabase): Mi
   const bridge = toLogtoSupabase(options);
   return (ctx: Context, next: Next) =>
     answeringAuthErrors(ctx, async () => {
-      const { auth, supabase } = await bridge.authenticate(ctx.headers);
+      const { auth, supabase } = await bridge.authenticate(ctx.req);
       ctx.auth = ctx.state.auth = auth;
       ctx.supabase = ctx.state.supabase = supabase;
       await next();
@@ -94,7 +94,7 @@ export function requireScopes(...scopes: string[]): Middleware {
  */
 export function supabaseTokenHandler(options: LogtoSupabaseOptions | LogtoSupabase): Middleware {
   const bridge = tokenExchangeBridge(options);
-  return async (ctx: Context) => send(ctx, await answerTokenExchange(bridge, ctx.method, ctx.headers));
+  return async (ctx: Context) => send(ctx, await answerTokenExchange(bridge, ctx.method, ctx.req));
 }
 
 const koaRawLine = 'mount the webhook route before your body parser, or use koa-bodyparser / @koa/bodyparser, which keep ctx.request.rawBody.';

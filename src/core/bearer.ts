@@ -3,8 +3,18 @@ import { LogtoAuthError } from './errors.js';
 /** Node-style headers (`IncomingHttpHeaders`): lower-case names, string or string[] values. */
 export type NodeHeaders = Record<string, string | string[] | undefined>;
 
+/**
+ * A Node request (`IncomingMessage`: Express's `req`, Koa's `ctx.req`, Fastify's `request.raw`).
+ * Its `headers` keep only the first of repeated `Authorization` headers; `headersDistinct`
+ * keeps them all, so a second one is refused instead of ignored.
+ */
+export interface NodeRequest {
+  headers: NodeHeaders;
+  headersDistinct?: Record<string, string[] | undefined>;
+}
+
 /** Where a bearer token can be read from. */
-export type BearerSource = Request | Headers | NodeHeaders | string | null | undefined;
+export type BearerSource = Request | Headers | NodeRequest | NodeHeaders | string | null | undefined;
 
 /** A request without credentials (RFC 6750 §3.1: no error code). */
 export const missingToken = () => new LogtoAuthError('missing_token', 'Authorization header with a Bearer token is required.');
@@ -12,14 +22,17 @@ export const missingToken = () => new LogtoAuthError('missing_token', 'Authoriza
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const token68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 
+const repeatedHeader = () => new LogtoAuthError('invalid_request', 'More than one Authorization header was sent.');
+
 /**
  * Reads the bearer token of an `Authorization` header (RFC 6750 §2.1).
  *
  * No header, or another scheme such as `Basic`, is `missing_token` (401, no error code);
- * `Bearer` with no token, two tokens or characters outside token68 is `invalid_request` (400).
+ * `Bearer` with no token, two tokens, a repeated `Authorization` header (pass a Node request, not
+ * its `headers`, which keep only the first) or characters outside token68 is `invalid_request` (400).
  *
  * @example
- * const token = extractBearerToken(request); // Request, Headers, req.headers or the header value
+ * const token = extractBearerToken(request); // Request, Headers, a Node request, req.headers or the header value
  */
 export function extractBearerToken(source: BearerSource): string {
   const header = readAuthorization(source);
@@ -29,6 +42,8 @@ export function extractBearerToken(source: BearerSource): string {
   if (scheme.toLowerCase() !== 'bearer') {
     throw missingToken();
   }
+  // Fetch's Headers join repeated headers with ", " (a comma is never part of a bearer token).
+  if (/,[ \t]/.test(trimmed)) throw repeatedHeader();
   if (rest.length === 0) throw new LogtoAuthError('invalid_request', 'The Bearer token is empty.');
   if (rest.length > 1) throw new LogtoAuthError('invalid_request', 'The Authorization header holds more than one token.');
   const token = rest[0]!;
@@ -41,17 +56,21 @@ export function extractBearerToken(source: BearerSource): string {
 function readAuthorization(source: BearerSource): string | undefined {
   if (source === null || source === undefined) return undefined;
   if (typeof source === 'string') return source === '' ? undefined : source;
+  // First: Express's `req` also has a `get(name)`, which reads only the first header.
+  const { headersDistinct } = source as NodeRequest;
+  if (typeof headersDistinct === 'object' && headersDistinct !== null) return fromNodeHeaders(headersDistinct);
   if (typeof (source as Headers).get === 'function') return (source as Headers).get('authorization') ?? undefined;
-  if (isRequestLike(source)) return (source.headers as Headers).get('authorization') ?? undefined;
-  const value = (source as NodeHeaders).authorization ?? (source as NodeHeaders).Authorization;
-  if (Array.isArray(value)) {
-    if (value.length > 1) throw new LogtoAuthError('invalid_request', 'More than one Authorization header was sent.');
-    return value[0];
-  }
-  return value === '' ? undefined : value;
+  const { headers } = source as { headers?: unknown };
+  if (typeof headers !== 'object' || headers === null) return fromNodeHeaders(source as NodeHeaders);
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get('authorization') ?? undefined;
+  return fromNodeHeaders(headers as NodeHeaders);
 }
 
-function isRequestLike(source: object): source is Request {
-  const headers = (source as { headers?: unknown }).headers;
-  return typeof headers === 'object' && headers !== null && typeof (headers as Headers).get === 'function';
+function fromNodeHeaders(headers: NodeHeaders): string | undefined {
+  const value = headers.authorization ?? headers.Authorization;
+  if (Array.isArray(value)) {
+    if (value.length > 1) throw repeatedHeader();
+    return value[0] === '' ? undefined : value[0];
+  }
+  return value === '' ? undefined : value;
 }

@@ -4,7 +4,7 @@
  * the same `request()`, so one scenario table can run against all four adapters.
  */
 import { once } from 'node:events';
-import type { IncomingMessage, Server } from 'node:http';
+import { request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { SupabaseClient } from '@supabase/supabase-js';
@@ -22,6 +22,11 @@ export interface DriverRequest {
   token?: string;
   /** Extra headers; an `authorization` here replaces the one from `token`. */
   headers?: Record<string, string>;
+  /**
+   * Sent as separate `Authorization` header lines, in this order (over HTTP by `node:http`: fetch
+   * would join them); a Next route gets them appended to its `Request`, as a Web server does.
+   */
+  authorizations?: string[];
   /** Sent as JSON. */
   body?: unknown;
 }
@@ -143,9 +148,10 @@ const findEndpoint = (method: string, path: string) => endpoints.find((endpoint)
 // ---------------------------------------------------------------------------------------------
 // Requests
 
-function outgoingHeaders({ token, headers = {}, body }: DriverRequest): Headers {
+function outgoingHeaders({ token, headers = {}, body, authorizations = [] }: DriverRequest): Headers {
   const result = new Headers(headers);
   if (token !== undefined && !result.has('authorization')) result.set('authorization', `Bearer ${token}`);
+  for (const value of authorizations) result.append('authorization', value);
   if (body !== undefined) result.set('content-type', 'application/json');
   return result;
 }
@@ -154,6 +160,22 @@ async function readResponse(response: Response): Promise<DriverResponse> {
   const text = await response.text();
   const isJson = (response.headers.get('content-type') ?? '').split(';')[0]!.trim() === 'application/json';
   return { status: response.status, headers: response.headers, body: text === '' ? null : isJson ? JSON.parse(text) : text };
+}
+
+/** A request whose `Authorization` lines go out one by one, as a client or proxy may send them. */
+async function requestWithRepeatedAuthorization(url: string, method: string, request: DriverRequest): Promise<DriverResponse> {
+  const { authorizations = [], ...rest } = request;
+  const outgoing = httpRequest(url, { method });
+  for (const [name, value] of outgoingHeaders(rest)) outgoing.setHeader(name, value);
+  outgoing.setHeader('authorization', authorizations);
+  outgoing.end(request.body === undefined ? undefined : JSON.stringify(request.body));
+  const [incoming] = (await once(outgoing, 'response')) as [IncomingMessage];
+  const chunks: Buffer[] = [];
+  for await (const chunk of incoming) chunks.push(chunk as Buffer);
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(incoming.headers)) for (const item of [value ?? []].flat()) headers.append(name, item);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return readResponse(new Response(text === '' ? null : text, { status: incoming.statusCode, headers }));
 }
 
 /** Serves a Node HTTP server on a free loopback port and talks to it with fetch. */
@@ -165,6 +187,7 @@ async function overHttp(server: Server): Promise<RunningApp> {
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     async request(method, path, request = {}) {
+      if (request.authorizations) return requestWithRepeatedAuthorization(`${base}${path}`, method, request);
       const response = await fetch(`${base}${path}`, {
         method,
         headers: outgoingHeaders(request),

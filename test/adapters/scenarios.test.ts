@@ -179,6 +179,24 @@ const scenarios: Scenario[] = [
     headers: { 'www-authenticate': challenge('invalid_request', 'The Authorization header holds more than one token.') },
     body: { error: 'invalid_request', error_description: 'The Authorization header holds more than one token.' },
   },
+  ...(
+    [
+      ['good then forged', (t: Tokens) => [`Bearer ${t.alice}`, `Bearer ${t.forged}`]],
+      ['forged then good', (t: Tokens) => [`Bearer ${t.forged}`, `Bearer ${t.alice}`]],
+      ['the same token twice', (t: Tokens) => [`Bearer ${t.alice}`, `Bearer ${t.alice}`]],
+    ] as const
+  ).map(
+    ([order, authorizations]): Scenario => ({
+      name: `two Authorization headers over HTTP (${order}): 400 invalid_request, whichever comes first`,
+      method: 'GET',
+      path: '/api/posts',
+      request: (t) => ({ authorizations: authorizations(t) }),
+      status: 400,
+      headers: { 'www-authenticate': challenge('invalid_request', 'More than one Authorization header was sent.') },
+      body: { error: 'invalid_request', error_description: 'More than one Authorization header was sent.' },
+      clientsMade: 0,
+    }),
+  ),
   {
     name: 'an expired token: 401 invalid_token',
     app: 'expiring',

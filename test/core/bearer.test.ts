@@ -8,6 +8,17 @@ const missing = ['missing_token', 401, 'Authorization header with a Bearer token
 const empty = ['invalid_request', 400, 'The Bearer token is empty.'];
 const twoTokens = ['invalid_request', 400, 'The Authorization header holds more than one token.'];
 const notToken68 = ['invalid_request', 400, 'The Bearer token contains characters outside the RFC 6750 token68 set.'];
+const repeated = ['invalid_request', 400, 'More than one Authorization header was sent.'];
+
+/** A Node request as `http` makes it: `headers` keeps the first Authorization, `headersDistinct` all. */
+const nodeRequest = (...values: string[]) => ({ headers: { authorization: values[0], host: 'api.example.com' }, headersDistinct: { authorization: values, host: ['api.example.com'] } });
+
+/** Headers with Authorization appended once per value, as a Web server builds them from repeated lines. */
+const appended = (...values: string[]) => {
+  const headers = new Headers();
+  for (const value of values) headers.append('authorization', value);
+  return headers;
+};
 
 const outcome = (source: BearerSource) => {
   const error = thrownBy(() => extractBearerToken(source));
@@ -37,6 +48,10 @@ describe('extractBearerToken reads every kind of source', () => {
 
   it('from the raw header value', () => {
     expect(extractBearerToken(`Bearer ${token}`)).toBe(token);
+  });
+
+  it('from a Node request (IncomingMessage), through headersDistinct', () => {
+    expect(extractBearerToken(nodeRequest(`Bearer ${token}`))).toBe(token);
   });
 
   it('from a request-like object whose headers are a Headers (e.g. a framework request)', () => {
@@ -80,12 +95,11 @@ describe('extractBearerToken: a malformed Bearer credential is invalid_request (
     ['"Bearer " with a trailing space', 'Bearer ', empty],
     ['"bearer" alone in a Request', new Request('https://api.example.com', { headers: { authorization: 'bearer' } }), empty],
     ['two tokens', `Bearer ${token} ${token}`, twoTokens],
-    ['two Authorization headers merged by Headers', (() => {
-      const headers = new Headers();
-      headers.append('authorization', `Bearer ${token}`);
-      headers.append('authorization', `Bearer ${token}`);
-      return headers;
-    })(), twoTokens],
+    ['two Authorization headers merged by Headers', appended(`Bearer ${token}`, `Bearer ${token}`), repeated],
+    ['a good then another Authorization header merged by Headers', appended(`Bearer ${token}`, 'Bearer forged'), repeated],
+    ['a Request with two Authorization headers', new Request('https://api.example.com', { headers: appended('Bearer forged', `Bearer ${token}`) }), repeated],
+    ['a Node request with two Authorization headers (its headers keep only the first)', nodeRequest(`Bearer ${token}`, 'Bearer forged'), repeated],
+    ['a Node request with two Authorization headers, the good one second', nodeRequest('Bearer forged', `Bearer ${token}`), repeated],
     ['a comma ("Bearer a,b")', 'Bearer a,b', notToken68],
     ['a double quote ("Bearer a"b")', 'Bearer a"b', notToken68],
     ['a quoted token', `Bearer "${token}"`, notToken68],
