@@ -8,7 +8,7 @@ export interface JsonWebKeySet {
 
 /**
  * A store the instances of a fleet share, so that a cold instance reads Logto's key set from it
- * instead of fetching the JWKS. Read before the first fetch, written (not awaited) after every
+ * instead of fetching the JWKS. Read before the first fetch, written (and awaited) after every
  * successful one, never with keys that came from the store or from a static `jwks`. The value
  * written is the key set with `fetchedAt` (milliseconds since the epoch) beside `keys`, so a cold
  * instance knows its age and refreshes it after `jwksMaxAgeMs`; a value without it counts as stale.
@@ -186,7 +186,8 @@ export class RemoteKeySet {
     if (this.isCold()) {
       if (this.isFailing()) throw unavailable();
       fetchedForThisRequest = (await this.load(context, true)) === 'issuer';
-    } else if (this.isStale() && !this.fetchedRecently()) {
+    }
+    if (!fetchedForThisRequest && this.isStale() && !this.fetchedRecently()) {
       // Refreshed in the background: requests go on with the keys we have, even if Logto is slow or down.
       this.load(context, false).catch(() => undefined);
     }
@@ -281,12 +282,12 @@ export class RemoteKeySet {
       throw unavailable(detail);
     }
     this.install(keys, Date.now(), 'the issuer', log);
-    if (store) {
-      const saved = { keys, fetchedAt: this.loadedAt };
-      Promise.resolve()
-        .then(() => store.set(this.uri, saved))
-        .catch((error: unknown) => log('warn', `jwksCache.set for ${this.name} failed: ${detailOf(error).message}`, detailOf(error)));
-    }
+    // Awaited (within the timeout): on Workers, a write left running after the response is cancelled.
+    const saved = { keys, fetchedAt: this.loadedAt };
+    if (store) await within(this.settings.timeoutMs, () => store.set(this.uri, saved)).catch((error: unknown) => {
+      const detail = detailOf(error);
+      log('warn', `jwksCache.set for ${this.name} failed: ${detail.message}`, detail);
+    });
   }
 
   private install(keys: JWK[], loadedAt: number, source: string, log: Log): void {
