@@ -134,7 +134,8 @@ export function createLogtoSupabase(options: LogtoSupabaseOptions): LogtoSupabas
 
   const verifyForSupabase = async (token: string) => {
     const auth = await verify(token);
-    if (mode === 'third-party') assertThirdPartyRole(auth.claims.role);
+    // An allowlisted machine uses the service key: its token never reaches Supabase, so needs no role.
+    if (mode === 'third-party' && !isServiceRole(auth)) assertThirdPartyRole(auth.claims.role);
     return auth;
   };
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogtoSupabase, LogtoSupabaseConfigError, signSupabaseJwt, type LogtoSupabaseOptions } from 'logto-supabase';
-import { startLocalStack, users, type LocalStack } from '../../examples/local-stack/src/index.js';
+import { apps, startLocalStack, users, type LocalStack } from '../../examples/local-stack/src/index.js';
 
 const databases = [
   { name: 'PGlite', databaseUrl: undefined },
@@ -78,6 +78,29 @@ describe.each(databases)('trusting Logto in Supabase on $name', ({ databaseUrl }
         status: 401,
         message: expect.stringContaining('custom access token claims script in Logto Console'),
       });
+    } finally {
+      await plain.stop();
+    }
+  });
+
+  it('an allowlisted service-role machine needs no role claim (its token never reaches Supabase); other tokens without it stay refused', async () => {
+    const plain = await startLocalStack({ supabase: { databaseUrl } });
+    try {
+      const bridge = createLogtoSupabase({
+        logto: plain.options.logto,
+        supabase: { url: plain.supabase.url, anonKey: plain.supabase.anonKey, serviceRoleKey: plain.supabase.serviceRoleKey, mode: 'third-party' },
+        machines: { serviceRole: { clientIds: [apps.adminJob.clientId] } },
+      });
+      const adminJob = await plain.logto.clientCredentialsToken('adminJob');
+      const machine = await bridge.authenticate(request(adminJob));
+      expect(machine.access).toBe('service_role');
+      const { data, error } = await machine.supabase.from('posts').select('title').order('id');
+      expect(error).toBeNull();
+      expect(data).toHaveLength(5);
+
+      const refused = { code: 'invalid_token', status: 401, message: expect.stringContaining('custom access token claims script in Logto Console') };
+      await expect(bridge.authenticate(request(await plain.logto.clientCredentialsToken('reporter')))).rejects.toMatchObject(refused);
+      await expect(bridge.authenticate(request((await plain.logto.signIn('alice')).accessToken))).rejects.toMatchObject(refused);
     } finally {
       await plain.stop();
     }
