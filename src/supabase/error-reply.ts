@@ -18,6 +18,8 @@ export interface SupabaseErrorLike {
 
 type Rule = [test: (code: string) => boolean, status: number, error: string, description: string];
 
+const unavailableMessage = 'The database cannot be reached. Try again later.';
+
 /** PostgREST and Postgres codes a client can act on; everything else is the server's problem. */
 const rules: Rule[] = [
   [(code) => code === '42501', 403, 'forbidden', 'You are not allowed to do this.'],
@@ -25,11 +27,13 @@ const rules: Rule[] = [
   [(code) => code === '23505', 409, 'conflict', 'This already exists.'],
   [(code) => /^(22|23)/.test(code), 400, 'invalid_request', 'The request holds a value that is not valid.'],
   [(code) => /^PGRST1\d\d$/.test(code), 400, 'invalid_request', 'The request is not valid.'],
+  // PostgREST cannot reach or load the database; Postgres out of connections or shutting down.
+  [(code) => /^PGRST00\d$/.test(code) || /^(08|53|57P)/.test(code), 503, 'temporarily_unavailable', unavailableMessage],
 ];
 
 const unavailable: SupabaseErrorReply = {
   status: 503,
-  body: { error: 'temporarily_unavailable', error_description: 'The database cannot be reached. Try again later.' },
+  body: { error: 'temporarily_unavailable', error_description: unavailableMessage },
 };
 const serverError: SupabaseErrorReply = {
   status: 500,
@@ -41,7 +45,7 @@ const isNetworkFailure = (error: SupabaseErrorLike) => !error.code && /fetch fai
 
 /**
  * Turns a Supabase error into what your API should answer: a status a client can act on (403 when
- * Row-Level Security refused, 404, 409, 400, 503 when Supabase is down, else 500) and a fixed body in
+ * Row-Level Security refused, 404, 409, 400, 503 when Supabase or its database is down, else 500) and a fixed body in
  * the same `{ error, error_description }` shape as the auth errors. Never the database's own message:
  * PostgREST errors name tables, columns and policies. Log the original error for yourself.
  *

@@ -12,6 +12,8 @@ describe('supabaseErrorReply answers what a client can act on, and never the dat
     ['23502', 400, 'invalid_request'],
     ['22P02', 400, 'invalid_request'],
     ['PGRST100', 400, 'invalid_request'],
+    ['PGRST002', 503, 'temporarily_unavailable'],
+    ['53300', 503, 'temporarily_unavailable'],
     ['PGRST301', 500, 'server_error'],
     ['42P01', 500, 'server_error'],
     ['XX000', 500, 'server_error'],

@@ -475,17 +475,29 @@ describe('Supabase unreachable or failing is not an auth error', () => {
       return { status: response.status, authenticate: response.headers.get('www-authenticate'), body: (await response.json()) as unknown };
     };
 
-    it('maps an unreachable Supabase to 502, after supabase-js\'s retries for a GET', async () => {
+    it('answers an unreachable Supabase 503 temporarily_unavailable, after supabase-js\'s retries for a GET, naming no address', async () => {
       const [me, posts] = await Promise.all([get(dead, '/api/me'), get(dead, '/api/posts')]);
-      expect(me).toEqual({ status: 502, authenticate: null, body: { error: 'supabase_error', message: 'TypeError: fetch failed' } });
+      expect(me).toEqual({
+        status: 503,
+        authenticate: null,
+        body: { error: 'temporarily_unavailable', error_description: 'The database cannot be reached. Try again later.' },
+      });
       expect(posts).toEqual(me);
     }, 20_000);
 
-    it('passes Supabase\'s 500 and 503 through with PostgREST\'s code', async () => {
+    it('answers Supabase\'s 500 as server_error and its 503 (schema cache loading) as temporarily_unavailable, with no internals', async () => {
       answer = internalError;
-      expect(await get(failingApp, '/api/posts')).toEqual({ status: 500, authenticate: null, body: { error: 'XX000', message: 'internal error' } });
+      expect(await get(failingApp, '/api/posts')).toEqual({
+        status: 500,
+        authenticate: null,
+        body: { error: 'server_error', error_description: 'The request could not be completed.' },
+      });
       answer = schemaCacheLoading;
-      expect(await get(failingApp, '/api/posts')).toMatchObject({ status: 503, authenticate: null, body: { error: 'PGRST002' } });
+      expect(await get(failingApp, '/api/posts')).toEqual({
+        status: 503,
+        authenticate: null,
+        body: { error: 'temporarily_unavailable', error_description: 'The database cannot be reached. Try again later.' },
+      });
     });
   });
 });
