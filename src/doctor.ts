@@ -5,11 +5,13 @@ import { createDoctorContext, type DoctorOptions } from './doctor/context.js';
 export type { DoctorOptions } from './doctor/context.js';
 export { probeSubject } from './doctor/context.js';
 
-/** One line of the checklist. `fix` says what to change when `ok` is false. */
+/** One line of the checklist. `fix` says what to change when `ok` is false or `warning` is set. */
 export interface DoctorCheck {
   id: string;
   title: string;
   ok: boolean;
+  /** Works now, but something will break (e.g. policies calling auth.uid()): not a failure. */
+  warning?: boolean;
   detail: string;
   fix?: string;
 }
@@ -37,12 +39,16 @@ export async function runDoctor(
   return results;
 }
 
-/** The checklist as the CLI prints it: ✓ or ✗ per line, the fix under each failure, a summary. */
+const markOf = (check: DoctorCheck) => (!check.ok ? '✗' : check.warning ? '!' : '✓');
+
+/** The checklist as the CLI prints it: ✓, ! or ✗ per line, the fix under each failure or warning, a summary. */
 export function formatChecks(checks: DoctorCheck[]): string {
   const lines = checks.flatMap((check) => [
-    `${check.ok ? '✓' : '✗'} ${check.title}: ${check.detail}`,
-    ...(!check.ok && check.fix ? [`    fix: ${check.fix}`] : []),
+    `${markOf(check)} ${check.title}: ${check.detail}`,
+    ...((!check.ok || check.warning) && check.fix ? [`    fix: ${check.fix}`] : []),
   ]);
   const failed = checks.filter((check) => !check.ok).length;
-  return `${lines.join('\n')}\n\n${failed === 0 ? 'All checks passed.' : `${failed} check(s) failed.`}\n`;
+  const warnings = checks.filter((check) => check.ok && check.warning).length;
+  const summary = failed > 0 ? `${failed} check(s) failed.` : warnings > 0 ? `All checks passed, with ${warnings} warning(s).` : 'All checks passed.';
+  return `${lines.join('\n')}\n\n${summary}\n`;
 }

@@ -2,8 +2,11 @@ import { isLogtoAuthError } from '../core/errors.js';
 import { supabaseKeyKind } from '../supabase/keys.js';
 import { discoveryAnswered, keysOf, unverifiedRole, type DoctorContext } from './context.js';
 
-/** What one check found: passed, or failed with the fix. */
-export type Finding = { ok: true; detail: string } | { ok: false; detail: string; fix?: string };
+/** What one check found: passed (perhaps with a warning and its fix), or failed with the fix. */
+export type Finding =
+  | { ok: true; detail: string; warning?: undefined }
+  | { ok: true; detail: string; warning: true; fix: string }
+  | { ok: false; detail: string; fix?: string };
 
 /** One row of the checklist. */
 export interface DoctorStep {
@@ -16,6 +19,8 @@ export interface DoctorStep {
 
 const passed = (detail: string): Finding => ({ ok: true, detail });
 const failed = (detail: string, fix?: string): Finding => ({ ok: false, detail, ...(fix === undefined ? {} : { fix }) });
+/** Works today, but something will break: the command still succeeds. */
+const warned = (detail: string, fix: string): Finding => ({ ok: true, warning: true, detail, fix });
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export const logtoOptions: DoctorStep = {
@@ -229,6 +234,8 @@ function rejectionFix(mode: 'mint' | 'third-party', alg: string | undefined, cod
 interface ProbeAnswer {
   helpers_version?: number;
   user_id?: string | null;
+  /** Since helpers version 2. */
+  auth_uid_policies?: Array<{ table: string; name: string }>;
 }
 
 /** The probe function answered with its version: the SQL is installed. */
@@ -266,6 +273,34 @@ export const supabaseIdentity: DoctorStep = {
   },
 };
 
+/**
+ * `auth.uid()` casts `sub` to uuid: with Logto ids as `sub` (subject mode 'logto', third-party
+ * mode) every policy calling it fails with 22P02 once a request reaches a row. The probe lists
+ * those that apply to the probe's role on tables it may use (all it can see).
+ */
+export const supabaseAuthUidPolicies: DoctorStep = {
+  id: 'supabase.auth-uid-policies',
+  title: 'Policies that call auth.uid()',
+  run: async (context) => {
+    const installed = await installedProbe(context);
+    const supabase = context.supabase();
+    if (!installed || !supabase.ok) return undefined;
+    const policies = installed.auth_uid_policies;
+    if (!Array.isArray(policies)) {
+      return warned(`not checked (helpers version ${installed.helpers_version})`, 'Re-run `npx logto-supabase sql`: newer helpers let doctor list them.');
+    }
+    if (policies.length === 0) return passed('none');
+    const names = policies.map(({ table, name }) => `${table} "${name}"`).join(', ');
+    if (supabase.value.uuidNamespace !== undefined) return passed(`${names}: they work, sub is a UUID (jwt.subject 'uuid')`);
+    return warned(
+      `${names}: auth.uid() casts sub to uuid, so they fail with 22P02 (invalid input syntax for type uuid) for a Logto id`,
+      supabase.value.mode === 'third-party'
+        ? 'Use (select logto.user_id()) in place of auth.uid() (compared with a text column).'
+        : "Use (select logto.user_id()) in place of auth.uid() (compared with a text column), or set supabase.jwt.subject: 'uuid' (SUPABASE_JWT_SUBJECT=uuid) so sub is a UUID.",
+    );
+  },
+};
+
 /** The checklist, in the order it is printed. A new check is a new row. */
 export const doctorChecks: readonly DoctorStep[] = [
   logtoOptions,
@@ -283,4 +318,5 @@ export const doctorChecks: readonly DoctorStep[] = [
   supabaseAcceptsJwt,
   supabaseHelpers,
   supabaseIdentity,
+  supabaseAuthUidPolicies,
 ];

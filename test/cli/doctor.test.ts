@@ -35,6 +35,7 @@ describe('logto-supabase doctor', () => {
       'supabase.jwt',
       'supabase.helpers',
       'supabase.identity',
+      'supabase.auth-uid-policies',
     ]);
     expect(formatChecks(checks)).toContain('✓ Postgres sees the token\'s user: logto.user_id() = logto-supabase-doctor\n');
   });
@@ -78,6 +79,54 @@ describe('logto-supabase doctor', () => {
     }
   });
 
+  describe('policies that call auth.uid()', () => {
+    const marks = (text: string) => text.split('\n').filter((line) => /^[!✗]/.test(line) || line.startsWith('    fix:') || /^All|failed\.$/.test(line));
+    beforeAll(() =>
+      stack.supabase.db.exec(`
+        create table public.templated (owner uuid, body text);
+        alter table public.templated enable row level security;
+        grant select, insert on public.templated to authenticated;
+        create policy "templated: owners read" on public.templated for select to authenticated using (auth.uid() = owner);
+        create policy "templated: owners write" on public.templated for insert to authenticated with check ((select auth.uid()) = owner);
+        create table public.server_only (owner uuid);
+        alter table public.server_only enable row level security;
+        create policy "server_only: service" on public.server_only for select to service_role using (auth.uid() = owner);
+        create policy "posts: owners (logto helper)" on public.posts for select to authenticated using (user_id = (select logto.user_id()));
+      `),
+    );
+    afterAll(() => stack.supabase.db.exec('drop table public.templated, public.server_only; drop policy "posts: owners (logto helper)" on public.posts;'));
+
+    it("subject 'logto': warns, naming each one and the fix, and still passes", async () => {
+      const checks = await runDoctor(stack.options);
+      expect(checks.every((check) => check.ok)).toBe(true);
+      expect(marks(formatChecks(checks))).toEqual([
+        '! Policies that call auth.uid(): public.templated "templated: owners read", public.templated "templated: owners write": auth.uid() casts sub to uuid, so they fail with 22P02 (invalid input syntax for type uuid) for a Logto id',
+        "    fix: Use (select logto.user_id()) in place of auth.uid() (compared with a text column), or set supabase.jwt.subject: 'uuid' (SUPABASE_JWT_SUBJECT=uuid) so sub is a UUID.",
+        'All checks passed, with 1 warning(s).',
+      ]);
+    });
+
+    it("subject 'uuid': lists them as working", async () => {
+      const checks = await runDoctor({ ...stack.options, supabase: { ...stack.options.supabase, jwt: { subject: 'uuid' } } });
+      expect(checks.find((check) => check.id === 'supabase.auth-uid-policies')).toEqual({
+        id: 'supabase.auth-uid-policies',
+        title: 'Policies that call auth.uid()',
+        ok: true,
+        detail: 'public.templated "templated: owners read", public.templated "templated: owners write": they work, sub is a UUID (jwt.subject \'uuid\')',
+      });
+      expect(formatChecks(checks)).toContain('\n\nAll checks passed.\n');
+    });
+
+    it('the probe shows an anonymous caller none of them (no policy of theirs, no table they may use)', async () => {
+      const response = await fetch(`${stack.supabase.url}/rest/v1/rpc/logto_supabase_probe`, {
+        method: 'POST',
+        headers: { apikey: stack.supabase.anonKey, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(await response.json()).toMatchObject({ role: 'anon', auth_uid_policies: [] });
+    });
+  });
+
   it('reports Logto down without stopping the Supabase checks', async () => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
     const checks = await runDoctor({ ...stack.options, logto: { ...stack.options.logto, endpoint } });
@@ -119,7 +168,7 @@ describe('logto-supabase doctor', () => {
     const healthy = await run('npx', [...cli, '--json'], { env });
     const report = JSON.parse(healthy.stdout) as { ok: boolean; checks: unknown[] };
     expect(report.ok).toBe(true);
-    expect(report.checks).toHaveLength(10);
+    expect(report.checks).toHaveLength(11);
 
     const broken = await run('npx', cli, { env: { ...env, SUPABASE_JWT_SECRET: 'x'.repeat(40) } }).catch((error: { code: number; stdout: string }) => error);
     expect('code' in broken ? broken.code : 0).toBe(1);
