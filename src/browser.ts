@@ -3,7 +3,7 @@
  * Logto user. Web APIs only (fetch, Date): no jose, no `node:`, no Logto SDK; the app passes
  * `getAccessToken`, for example `@logto/react`'s `useLogto().getAccessToken(resource)`.
  */
-import { createClient, type SupabaseClient, type SupabaseClientOptions } from '@supabase/supabase-js';
+import { createClient, type RealtimeClient, type SupabaseClient, type SupabaseClientOptions } from '@supabase/supabase-js';
 import { configError } from './core/errors.js';
 
 export interface BrowserSupabaseOptions {
@@ -123,5 +123,23 @@ export function createBrowserSupabaseClient<Database = any>(options: BrowserSupa
   }
   const accessToken =
     mode === 'mint' ? exchangedToken(tokenEndpoint!, getAccessToken) : async () => (await getAccessToken()) || null;
-  return createClient<Database>(url, anonKey, { ...clientOptions, accessToken }) as unknown as SupabaseClient<Database>;
+  const client = createClient<Database>(url, anonKey, { ...clientOptions, accessToken }) as unknown as SupabaseClient<Database>;
+  keepRealtimeRefreshing(client.realtime);
+  return client;
+}
+
+/**
+ * supabase-js starts Realtime with `setAuth(token)`, which marks the token as set by hand and
+ * turns off the per-heartbeat refresh, so a renewed JWT never reaches joined channels (fixed
+ * upstream in supabase/supabase-js#2592). That first call goes through the `accessToken`
+ * callback instead; later calls are the app's and pass through.
+ */
+function keepRealtimeRefreshing(realtime: RealtimeClient): void {
+  const setAuth = realtime.setAuth.bind(realtime);
+  let started = false;
+  realtime.setAuth = (token) => {
+    const first = !started;
+    started = true;
+    return setAuth(first ? null : token);
+  };
 }

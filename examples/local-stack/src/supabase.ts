@@ -2,7 +2,9 @@
  * A local stand-in for Supabase's API gateway + PostgREST, in front of a real Postgres
  * (see database.ts). It honours the parts of the contract the samples use: API keys, JWT
  * verification, role switching with `request.jwt.claims`, and the `/rest/v1` table and RPC
- * routes supabase-js calls. For local development and tests, not a Supabase replacement.
+ * routes supabase-js calls, CORS for browsers, and a Realtime websocket that stands in for
+ * Realtime's authentication (JWT on join and on every token update) and broadcast, not for its
+ * RLS filtering (see realtime.ts). For local development and tests, not a Supabase replacement.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -16,9 +18,11 @@ import {
   importJWK,
   type JWK,
 } from 'jose';
+import { attachRealtime, type LocalRealtime } from './realtime.js';
 import { isRequestRole, openDatabase, type Claims, type LocalDatabase, type Queryable, type RequestRole } from './database.js';
 
 export type { Claims, LocalDatabase } from './database.js';
+export type { LocalRealtime, RealtimeAuthEvent } from './realtime.js';
 
 export interface LocalSupabaseOptions {
   /** A PostgreSQL connection string; without it an embedded PGlite database is used. */
@@ -45,6 +49,8 @@ export interface LocalSupabase {
   /** The public parts of `signingKeys`, as served at `/auth/v1/.well-known/jwks.json`. */
   jwks: { keys: JWK[] };
   db: LocalDatabase;
+  /** The Realtime websocket's record of channel joins and access-token updates (authentication only, no RLS). */
+  realtime: LocalRealtime;
   /** Restores the seed data. */
   reset(): Promise<void>;
   stop(): Promise<void>;
@@ -60,6 +66,15 @@ const asymmetricAlgorithms = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS51
 const publicJwkMembers = ['kty', 'crv', 'x', 'y', 'n', 'e', 'kid', 'alg'];
 
 const jsonType = 'application/json; charset=utf-8';
+
+const corsHeaders = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, HEAD, POST, PATCH, PUT, DELETE, OPTIONS',
+  'Access-Control-Allow-Headers':
+    'authorization, apikey, content-type, accept, accept-profile, content-profile, prefer, range, x-client-info, x-retry-count, traceparent, tracestate, baggage',
+  'Access-Control-Expose-Headers': 'content-range',
+  'Access-Control-Max-Age': '600',
+};
 const singleObjectType = 'application/vnd.pgrst.object+json';
 
 /** An HTTP error response: status, JSON body and extra headers. */
@@ -224,6 +239,12 @@ export async function startLocalSupabase(options: LocalSupabaseOptions = {}): Pr
   }
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    // Supabase's gateway answers browsers from any origin; the SPA sample calls it directly.
+    for (const [name, value] of Object.entries(corsHeaders)) res.setHeader(name, value);
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204).end();
+      return;
+    }
     void handle(req)
       .catch(errorReply)
       .then(({ status, body, headers }) => {
@@ -241,6 +262,7 @@ export async function startLocalSupabase(options: LocalSupabaseOptions = {}): Pr
     throw error;
   }
   const { port } = server.address() as AddressInfo;
+  const realtime = attachRealtime(server, (apikey) => apikey !== null && apiKeys.has(apikey), verifyJwt);
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -251,8 +273,10 @@ export async function startLocalSupabase(options: LocalSupabaseOptions = {}): Pr
     jwtSecret,
     jwks,
     db,
+    realtime,
     reset: () => db.seed(),
     async stop() {
+      realtime.close();
       const closed = new Promise((resolve) => server.close(resolve));
       server.closeAllConnections();
       await closed;
