@@ -172,15 +172,29 @@ as $$
   )
 $$;
 
+-- Grants name each function this file makes: running it again never re-grants a function your
+-- app added to schema `logto` (and kept from anon) since. The probe is for doctor, which calls it
+-- with a minted JWT or a Logto token, never as anon: anonymous callers may not list policies.
 do $$
 declare
   r text;
+  f text;
 begin
+  revoke execute on function public.logto_supabase_probe() from public;
   foreach r in array array['anon', 'authenticated', 'service_role'] loop
     if exists (select 1 from pg_catalog.pg_roles where rolname = r) then
       execute format('grant usage on schema logto to %I', r);
-      execute format('grant execute on all functions in schema logto to %I', r);
-      execute format('grant execute on function public.logto_supabase_probe() to %I', r);
+      foreach f in array array[
+        'logto.claims()', 'logto.is_machine()', 'logto.user_id()', 'logto.client_id()', 'logto.organization_id()',
+        'logto.scopes()', 'logto.has_scope(text)', 'logto.uuid_of(text, uuid)'
+      ] loop
+        execute format('grant execute on function %s to %I', f, r);
+      end loop;
+      if r = 'anon' then
+        execute format('revoke execute on function public.logto_supabase_probe() from %I', r);
+      else
+        execute format('grant execute on function public.logto_supabase_probe() to %I', r);
+      end if;
     end if;
   end loop;
 end

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { apps, users } from '../../examples/local-stack/src/fixtures.js';
 import { startLocalSupabase, type LocalSupabase } from '../../examples/local-stack/src/supabase.js';
+import { logtoSql } from '../../src/sql/index.js';
 
 const databases = [
   { name: 'PGlite', databaseUrl: undefined },
@@ -314,6 +315,36 @@ describe.each(databases)('Supabase stand-in on $name', ({ databaseUrl }) => {
       });
       const uuid = '6f1c1a47-7a0e-4c39-9a34-6a2c9c1e0b11';
       expect(await stack.db.asClaims({ sub: uuid, role: 'authenticated' }, 'select auth.uid()::text as uid')).toEqual([{ uid: uuid }]);
+    });
+
+    it('running the SQL again re-grants nothing an app added to schema logto, and anon may not call the probe', async () => {
+      await stack.db.exec(`
+        create or replace function logto.app_internal() returns int language sql as 'select 42';
+        revoke execute on function logto.app_internal() from public, anon, authenticated;
+      `);
+      try {
+        await stack.db.exec(logtoSql);
+        await stack.db.exec(logtoSql);
+        const [privileges] = await stack.db.query(`
+          select has_function_privilege('anon', 'logto.app_internal()', 'execute') as app_function_anon,
+                 has_function_privilege('authenticated', 'logto.app_internal()', 'execute') as app_function_authenticated,
+                 has_function_privilege('anon', 'public.logto_supabase_probe()', 'execute') as probe_anon,
+                 has_function_privilege('authenticated', 'public.logto_supabase_probe()', 'execute') as probe_authenticated,
+                 (select bool_and(has_function_privilege(role, p.oid, 'execute'))
+                    from pg_catalog.pg_proc p, unnest(array['anon', 'authenticated', 'service_role']) as role
+                    where p.pronamespace = 'logto'::regnamespace and p.proname <> 'app_internal') as helpers_for_every_role`);
+        expect(privileges).toEqual({
+          app_function_anon: false,
+          app_function_authenticated: false,
+          probe_anon: false,
+          probe_authenticated: true,
+          helpers_for_every_role: true,
+        });
+        const probe = await client(stack.url, stack.anonKey).rpc('logto_supabase_probe');
+        expect(probe.status).toBe(401);
+      } finally {
+        await stack.db.exec('drop function logto.app_internal()');
+      }
     });
 
     it('runs queries with the request path: claims in request.jwt.claims and the role switched', async () => {
