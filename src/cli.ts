@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { formatChecks, runDoctor } from './doctor.js';
 import { fromEnv } from './env.js';
+import { syncUsersCommand, syncUsersUsage } from './sync-users-command.js';
 
 const usage = `Usage: logto-supabase <command> [options]
 
@@ -12,7 +13,7 @@ Commands:
             (reads LOGTO_ENDPOINT, LOGTO_AUDIENCE, SUPABASE_URL, SUPABASE_ANON_KEY, ... like fromEnv())
               --token <jwt>   a Logto access token to try (third-party mode)
               --json          print the checklist as JSON
-  help      Show this message
+${syncUsersUsage}  help      Show this message
 `;
 
 async function doctor(args: string[]): Promise<number> {
@@ -40,6 +41,8 @@ async function main([command, ...args]: string[]): Promise<number> {
       return 0;
     case 'doctor':
       return doctor(args);
+    case 'sync-users':
+      return syncUsersCommand(args);
     case undefined:
     case 'help':
     case '--help':

@@ -28,3 +28,10 @@ export {
   type LogtoUserSyncOptions,
   type LogtoUserSyncResult,
 } from './user-sync.js';
+export {
+  managementApiResource,
+  syncLogtoUsers,
+  type SyncLogtoUsersOptions,
+  type SyncLogtoUsersProgress,
+  type SyncLogtoUsersResult,
+} from './sync-users.js';

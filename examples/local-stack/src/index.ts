@@ -10,6 +10,7 @@ import { startLocalSupabase, type LocalSupabase, type LocalSupabaseOptions } fro
 
 export * from './fixtures.js';
 export { organizationResource, startLocalLogto, type LocalLogto } from './logto.js';
+export { managementResource, type LocalManagementApi } from './management-api.js';
 export { startLocalSupabase, type LocalSupabase } from './supabase.js';
 
 export interface LocalStackOptions {

@@ -15,6 +15,8 @@ import Provider, {
   type ResourceServer,
 } from 'oidc-provider';
 import { api, apps, organization, users } from './fixtures.js';
+import { managementResource, mountManagementApi, type LocalManagementApi } from './management-api.js';
+import type { LogtoUser } from '../../../src/webhooks/index.js';
 
 export interface LocalLogtoOptions {
   /** Port on 127.0.0.1; 0 (default) picks a free one. */
@@ -30,6 +32,8 @@ export interface LocalLogtoOptions {
    * (e.g. `{ role: 'authenticated' }` for Supabase third-party auth). Built-in claims win.
    */
   customAccessTokenClaims?: Record<string, unknown>;
+  /** The users the Management API stand-in lists at `GET /api/users` (the adminJob app holds its role). */
+  managementUsers?: LogtoUser[];
 }
 
 export type UserName = keyof typeof users;
@@ -61,6 +65,8 @@ export interface LocalLogto {
   /** Removes every key but the current one from the JWKS. */
   retireOldKeys(): void;
   clientCredentialsToken(app: M2mAppName, options?: { resource?: string; scope?: string }): Promise<string>;
+  /** The Management API stand-in: its user list, pages made to fail, requests served. */
+  management: LocalManagementApi;
   signIn(user: UserName, options?: SignInOptions): Promise<SignInResult>;
   stop(): Promise<void>;
 }
@@ -82,6 +88,8 @@ function grantedScopes(ctx: KoaContextWithOIDC, indicator: string, client: Clien
   if (organizationId !== undefined && (app || organizationId !== organization.id)) {
     throw new errors.InvalidTarget(`organization tokens are emulated for users of ${organization.id} only`);
   }
+  // Logto's Management API role: only the admin job holds it, with Logto's single scope `all`.
+  if (indicator === managementResource) return app === apps.adminJob ? ['all'] : [];
   if (indicator === api.resource) {
     // Before sign-in there is no account yet: consent lists every scope, the token endpoint filters.
     return app?.scopes ?? user?.scopes ?? api.scopes;
@@ -223,6 +231,7 @@ export async function startLocalLogto(options: LocalLogtoOptions = {}): Promise<
   let handle = buildProvider(keys).callback();
   // Mounted like Logto; a rotation swaps the provider behind this handler (its jwks are fixed at construction).
   app.use('/oidc', (req, res) => handle(req, res));
+  const management = mountManagementApi(app, issuer, options.managementUsers);
 
   const swapKeys = (next: JWK[]) => {
     handle = buildProvider(next).callback();
@@ -302,6 +311,7 @@ export async function startLocalLogto(options: LocalLogtoOptions = {}): Promise<
     },
     retireOldKeys: () => swapKeys(keys.slice(0, 1)),
     clientCredentialsToken,
+    management,
     signIn,
     async stop() {
       const closed = new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
