@@ -43,17 +43,21 @@ freezeClockAt(NOW);
 
 /** Supabase requests made by the clients the bridge hands out. */
 let requests: Request[] = [];
-/** How many Supabase clients were built (each build reads the client options once). */
+/**
+ * How many Supabase clients were built: each build copies the client options once, reading `db`
+ * (option checks read `global.headers`, never `db`).
+ */
 let clientsBuilt = 0;
 const clientOptions = () => ({
-  get global() {
+  global: {
+    fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+      requests.push(new Request(input, init));
+      return Response.json([]);
+    }) as typeof fetch,
+  },
+  get db() {
     clientsBuilt += 1;
-    return {
-      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
-        requests.push(new Request(input, init));
-        return Response.json([]);
-      }) as typeof fetch,
-    };
+    return {};
   },
 });
 beforeEach(() => {
