@@ -41,9 +41,7 @@ describe('Logto stand-in', () => {
   });
 
   it("issues alice a Logto-format access token through the code + PKCE flow and a refresh grant", async () => {
-    const started = performance.now();
     const { accessToken, refreshToken } = await logto.signIn('alice');
-    expect(performance.now() - started).toBeLessThan(300);
     expect(decodeProtectedHeader(accessToken)).toEqual({ alg: 'ES384', typ: 'at+jwt', kid: (await kids(logto))[0] });
     expect(claimNames(accessToken)).toEqual(LOGTO_CLAIMS);
     const { payload } = await verify(logto, accessToken, api.resource);
