@@ -1,13 +1,13 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { missingScopes } from './core/assert-scopes.js';
-import type { LogtoAuth } from './core/auth.js';
+import { assertNotExpired, type LogtoAuth } from './core/auth.js';
 import { extractBearerToken, type BearerSource } from './core/bearer.js';
 import { configError, LogtoAuthError } from './core/errors.js';
 import { withoutCredentials } from './core/jwks.js';
-import { resolveLogger, type LogtoSupabaseLogger } from './core/log.js';
-import { scopeList } from './core/options.js';
+import { resolveLogger, type Log, type LogtoSupabaseLogger } from './core/log.js';
+import { resolveVerifierOptions, scopeList, type LogtoVerifierOptions, type ResolvedVerifierOptions } from './core/options.js';
 import { showInLogsAs } from './core/redact.js';
-import { createLogtoVerifier, type LogtoVerifierOptions } from './core/verify.js';
+import { verifierFor } from './core/verify.js';
 import {
   assertThirdPartyRole,
   checkServiceRoleKey,
@@ -17,7 +17,7 @@ import {
 import { UserClientCache } from './supabase/client-cache.js';
 import { cachedMintedJwt } from './supabase/jwt-cache.js';
 import { lazySupabaseClient } from './supabase/lazy-client.js';
-import { resolveSupabaseOptions, type SupabaseOptions } from './supabase/options.js';
+import { resolveSupabaseOptions, type ResolvedSupabaseOptions, type SupabaseOptions } from './supabase/options.js';
 
 /** Options of `createLogtoSupabase` and of every adapter. */
 export interface LogtoSupabaseOptions {
@@ -82,7 +82,33 @@ export interface LogtoSupabase {
   exchange(source: BearerSource): Promise<SupabaseTokenResponse>;
 }
 
-function checkMachines(machines: LogtoSupabaseOptions['machines']): { clientIds: Set<string>; scopes: string[] } {
+/** The bridge's options, checked: each part resolved, with the machine rules and the optional flag. */
+interface ResolvedBridgeOptions {
+  logto: ResolvedVerifierOptions;
+  supabase: ResolvedSupabaseOptions;
+  serviceRole: { clientIds: Set<string>; scopes: string[] };
+  optional: boolean;
+  log: Log;
+}
+
+/** Checks the bridge's options once, at start-up, in the order a reader fills them in. */
+function resolveBridgeOptions(options: LogtoSupabaseOptions): ResolvedBridgeOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw configError('options', 'are required: { logto: { endpoint, audience }, supabase: { url, anonKey, jwtSecret } }.');
+  }
+  if (options.logto === undefined) throw configError('logto', 'is required: { endpoint, audience }.');
+  // The bridge's logger is the verifier's too, unless logto.logger names another.
+  const logger = options.logto?.logger ?? options.logger;
+  const logto = resolveVerifierOptions(logger === options.logto?.logger ? options.logto : { ...options.logto, logger }, 'logto.');
+  const supabase = resolveSupabaseOptions(options.supabase, 'supabase.');
+  const log = resolveLogger('logger', logger);
+  const serviceRole = resolveServiceRoleMachines(options.machines);
+  if (serviceRole.clientIds.size > 0) checkServiceRoleKey(options.supabase.serviceRoleKey);
+  if (options.optional !== undefined && typeof options.optional !== 'boolean') throw configError('optional', 'must be true or false.');
+  return { logto, supabase, serviceRole, optional: options.optional === true, log };
+}
+
+function resolveServiceRoleMachines(machines: LogtoSupabaseOptions['machines']): ResolvedBridgeOptions['serviceRole'] {
   if (machines === undefined) return { clientIds: new Set(), scopes: [] };
   if (typeof machines !== 'object' || machines === null) throw configError('machines', 'must be an object: { serviceRole: { clientIds, scopes } }.');
   const { serviceRole } = machines;
@@ -103,21 +129,12 @@ function checkMachines(machines: LogtoSupabaseOptions['machines']): { clientIds:
  * const { auth, supabase } = await bridge.authenticate(request);
  */
 export function createLogtoSupabase(options: LogtoSupabaseOptions): LogtoSupabase {
-  if (typeof options !== 'object' || options === null) {
-    throw configError('options', 'are required: { logto: { endpoint, audience }, supabase: { url, anonKey, jwtSecret } }.');
-  }
-  if (options.logto === undefined) throw configError('logto', 'is required: { endpoint, audience }.');
-  const logger = options.logto?.logger ?? options.logger;
-  const verify = createLogtoVerifier(logger === options.logto?.logger ? options.logto : { ...options.logto, logger }, 'logto.');
+  const { logto, supabase: resolved, serviceRole, optional, log } = resolveBridgeOptions(options);
+  const verify = verifierFor(logto);
   const supabase = options.supabase;
-  const resolved = resolveSupabaseOptions(supabase, 'supabase.');
   const { mode, signing } = resolved;
   const keyKind = signing ? `minting with the ${signing.alg === 'HS256' ? 'legacy JWT secret (HS256)' : `${signing.alg} signing key "${signing.kid}"`}` : 'forwarding Logto tokens';
-  resolveLogger('logger', logger)('info', `Supabase at ${withoutCredentials(supabase.url).split('/')[2]}, mode ${mode}, ${keyKind}`);
-  const serviceRole = checkMachines(options.machines);
-  if (serviceRole.clientIds.size > 0) checkServiceRoleKey(supabase.serviceRoleKey);
-  if (options.optional !== undefined && typeof options.optional !== 'boolean') throw configError('optional', 'must be true or false.');
-  const optional = options.optional === true;
+  log('info', `Supabase at ${withoutCredentials(supabase.url).split('/')[2]}, mode ${mode}, ${keyKind}`);
 
   const userClients = new UserClientCache(supabase);
   let serviceClient: SupabaseClient | undefined;
@@ -134,6 +151,8 @@ export function createLogtoSupabase(options: LogtoSupabaseOptions): LogtoSupabas
 
   const verifyForSupabase = async (token: string) => {
     const auth = await verify(token);
+    // Inside the clock tolerance but past exp: no JWT can be minted for it, nor should it be forwarded.
+    assertNotExpired(auth);
     // An allowlisted machine uses the service key: its token never reaches Supabase, so needs no role.
     if (mode === 'third-party' && !isServiceRole(auth)) assertThirdPartyRole(auth.claims.role);
     return auth;

@@ -45,15 +45,26 @@ export function organizationOf(claims: Pick<LogtoClaims, 'aud' | 'organization_i
   return audience && audience.length > organizationAudience.length ? audience.slice(organizationAudience.length) : null;
 }
 
+/** Claims are JSON (objects, arrays, primitives, no cycles): frozen all the way down. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /**
- * Frozen: a verified token is cached and shared by requests, so no handler may change it for the
- * next. The raw token is a credential: `console.log(auth)` or a JSON logger must not replay it.
+ * Frozen all the way down, claims included: a verified token is cached and shared by requests,
+ * so no handler may change it for the next (a copy per request would cost every hit, and a
+ * mutation would silently change nothing instead of failing where it is made).
+ * The raw token is a credential: `console.log(auth)` or a JSON logger must not replay it.
  */
 export function toLogtoAuth(token: string, claims: LogtoClaims): LogtoAuth {
   const isMachine = claims.sub === claims.client_id;
   const auth: LogtoAuth = {
     token,
-    claims: Object.freeze(claims),
+    claims: deepFreeze(claims),
     subject: claims.sub,
     userId: isMachine ? null : claims.sub,
     clientId: claims.client_id,

@@ -1,6 +1,7 @@
 import { configError } from './errors.js';
 import { checkKeySet, type JsonWebKeySet, type JwksCache } from './jwks.js';
 import { resolveLogger, type Log, type LogtoSupabaseLogger } from './log.js';
+import { defaultCacheEntries } from './token-cache.js';
 
 /** Options of `verifyLogtoToken` and of the `logto` part of `createLogtoSupabase`. */
 export interface LogtoOptions {
@@ -42,6 +43,16 @@ export interface LogtoOptions {
   logger?: LogtoSupabaseLogger;
 }
 
+/** Options of `createLogtoVerifier`, `verifyLogtoToken` and the bridge's `logto` part. */
+export interface LogtoVerifierOptions extends LogtoOptions {
+  /**
+   * Keep verified tokens until they expire so a repeated token costs no signature check
+   * (`false` to turn off; default 10,000 entries). A key Logto stops publishing is honoured for
+   * tokens already cached.
+   */
+  cache?: false | { maxEntries?: number };
+}
+
 export const defaultAlgorithms = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
 const supportedAlgorithms = new Set([...defaultAlgorithms, 'EdDSA', 'Ed25519']);
 
@@ -63,6 +74,28 @@ export interface ResolvedLogtoOptions {
   log: Log;
 }
 
+/** Verifier options, checked: the Logto ones, and the size of the verified-token cache (0: none). */
+export interface ResolvedVerifierOptions extends ResolvedLogtoOptions {
+  cacheEntries: number;
+}
+
+/** Checks a verifier's options once, at start-up: the Logto options and `cache`. */
+export function resolveVerifierOptions(options: LogtoVerifierOptions, prefix = ''): ResolvedVerifierOptions {
+  return { ...resolveLogtoOptions(options, prefix), cacheEntries: resolveCacheEntries(options.cache, `${prefix}cache`) };
+}
+
+function resolveCacheEntries(cache: LogtoVerifierOptions['cache'], option: string): number {
+  if (cache === false) return 0;
+  if (cache !== undefined && (typeof cache !== 'object' || cache === null)) {
+    throw configError(option, 'must be false or { maxEntries }.');
+  }
+  const maxEntries = cache?.maxEntries ?? defaultCacheEntries;
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+    throw configError(`${option}.maxEntries`, 'must be a whole number of 1 or more (or set cache: false).');
+  }
+  return maxEntries;
+}
+
 function parseUrl(option: string, value: unknown, example: string): URL {
   if (typeof value !== 'string' || value.trim() === '') {
     throw configError(option, `is required: the URL of your Logto tenant, e.g. ${example}.`);
@@ -82,7 +115,7 @@ function stringList(option: string, value: unknown, what: string): string[] {
   if (list.length === 0 || list.some((item) => typeof item !== 'string' || item.trim() === '')) {
     throw configError(option, `must be ${what}: a non-empty string or a non-empty array of them.`);
   }
-  return list as string[];
+  return [...list] as string[];
 }
 
 export function positive(option: string, value: unknown, fallback: number): number {
@@ -135,7 +168,8 @@ export function resolveLogtoOptions(options: LogtoOptions, prefix = ''): Resolve
   return {
     issuers,
     jwksUri,
-    jwks: options.jwks,
+    // Copied: the options are read once, and a later change to the caller's object is not seen.
+    jwks: options.jwks && { keys: [...options.jwks.keys] },
     audiences,
     requiredScopes,
     organizationId: options.organizationId,
@@ -173,5 +207,66 @@ export function scopeList(option: string, value: unknown): string[] {
   if (!Array.isArray(value) || value.some((scope) => typeof scope !== 'string' || !scopeToken.test(scope))) {
     throw configError(option, 'must be an array of scope names (no spaces), e.g. ["read:posts"].');
   }
-  return value as string[];
+  return [...value] as string[];
+}
+
+/** Every option a verifier reads: TypeScript fails here when an option is added and not listed. */
+const verifierOptionNames = Object.keys({
+  endpoint: true,
+  issuer: true,
+  jwksUri: true,
+  jwks: true,
+  audience: true,
+  requiredScopes: true,
+  organizationId: true,
+  clockTolerance: true,
+  algorithms: true,
+  jwksTimeoutMs: true,
+  jwksCooldownMs: true,
+  jwksMaxAgeMs: true,
+  fetch: true,
+  jwksCache: true,
+  logger: true,
+  cache: true,
+} satisfies Record<keyof LogtoVerifierOptions, true>) as (keyof LogtoVerifierOptions)[];
+
+/** Arrays and key sets nest this deep (`jwks.keys[i].x5c[j]`); deeper values compare by identity. */
+const snapshotDepth = 4;
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+
+/** A value as plain data: arrays and plain objects copied, anything else (functions) kept. */
+function copyOf(value: unknown, depth: number): unknown {
+  if (depth === snapshotDepth) return value;
+  if (Array.isArray(value)) return value.map((item) => copyOf(item, depth + 1));
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, copyOf(item, depth + 1)]));
+  return value;
+}
+
+function sameAs(copy: unknown, value: unknown, depth: number): boolean {
+  if (depth === snapshotDepth) return Object.is(copy, value);
+  if (Array.isArray(copy)) {
+    return Array.isArray(value) && value.length === copy.length && copy.every((item, index) => sameAs(item, value[index], depth + 1));
+  }
+  if (isPlainObject(copy)) {
+    if (!isPlainObject(value)) return false;
+    const keys = Object.keys(copy);
+    return keys.length === Object.keys(value).length && keys.every((key) => sameAs(copy[key], value[key], depth + 1));
+  }
+  return Object.is(copy, value);
+}
+
+/** What a verifier was made from, to tell whether the same options object has changed since. */
+export interface OptionsSnapshot {
+  matches(options: LogtoVerifierOptions): boolean;
+}
+
+/**
+ * Copies the options a verifier reads (through getters too), so that a later change to the same
+ * object, even in place (`options.requiredScopes.push('admin')`), is seen by `matches`.
+ */
+export function snapshotOptions(options: LogtoVerifierOptions): OptionsSnapshot {
+  const values = verifierOptionNames.map((name) => copyOf(options[name], 1));
+  return { matches: (current) => verifierOptionNames.every((name, index) => sameAs(values[index], current[name], 1)) };
 }

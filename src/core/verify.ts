@@ -3,56 +3,72 @@ import { assertScopes } from './assert-scopes.js';
 import { toLogtoAuth, type LogtoAuth, type LogtoClaims } from './auth.js';
 import { LogtoAuthError, type LogtoAuthErrorReason } from './errors.js';
 import { localKeyResolver, remoteKeySet, withoutCredentials, type KeyResolver } from './jwks.js';
-import { resolveLogtoOptions, type LogtoOptions, type ResolvedLogtoOptions } from './options.js';
+import {
+  resolveVerifierOptions,
+  snapshotOptions,
+  type LogtoVerifierOptions,
+  type OptionsSnapshot,
+  type ResolvedLogtoOptions,
+  type ResolvedVerifierOptions,
+} from './options.js';
 import { VerifiedTokenCache } from './token-cache.js';
 
 /** Tokens above this size are refused before any parsing (Logto's are about 1 KB). */
 export const maxTokenBytes = 16 * 1024;
 
-export interface LogtoVerifierOptions extends LogtoOptions {
-  /**
-   * Keep verified tokens until they expire so a repeated token costs no signature check
-   * (`false` to turn off). A key Logto stops publishing is honoured for tokens already cached.
-   */
-  cache?: false | { maxEntries?: number };
-}
+export type { LogtoVerifierOptions } from './options.js';
 
 /** A reusable verifier: options are checked once and the key set is shared. */
 export interface LogtoVerifier {
+  /**
+   * @throws {LogtoAuthError} 401 `invalid_token` (see `reason`), 403 `insufficient_scope`, 503 `jwks_unavailable`.
+   */
   (token: string): Promise<LogtoAuth>;
 }
 
-const invalid = (reason: LogtoAuthErrorReason, message: string, cause?: unknown) => new LogtoAuthError('invalid_token', message, { reason, cause });
-
 /**
- * Checks options once and returns a function that verifies Logto access tokens with them.
+ * Checks options once and returns a function that verifies Logto access tokens with them. The
+ * options are read now: later changes to the object are not seen (make a new verifier).
  *
+ * @throws {LogtoSupabaseConfigError} when an option is missing or invalid (`option` names it).
  * @example
  * const verify = createLogtoVerifier({ endpoint: 'https://tenant.logto.app', audience: 'https://api.example.com' });
  * const auth = await verify(extractBearerToken(request));
  */
-export function createLogtoVerifier(options: LogtoVerifierOptions, optionPrefix = ''): LogtoVerifier {
-  const resolved = resolveLogtoOptions(options, optionPrefix);
+export function createLogtoVerifier(options: LogtoVerifierOptions): LogtoVerifier {
+  return verifierFor(resolveVerifierOptions(options));
+}
+
+/** The verifier of options already resolved (the bridge resolves its `logto.` options itself). */
+export function verifierFor(resolved: ResolvedVerifierOptions): LogtoVerifier {
   const resolveKey = keyResolverFor(resolved);
   logConfiguration(resolved);
-  const cache = options.cache === false ? undefined : new VerifiedTokenCache(options.cache?.maxEntries, `${optionPrefix}cache.maxEntries`);
+  const cache = resolved.cacheEntries === 0 ? undefined : new VerifiedTokenCache(resolved.cacheEntries);
 
   return async (token) => {
-    const cached = cache?.get(token, resolved.clockTolerance);
-    const auth = cached ?? (await verifySignedToken(token, resolved, resolveKey));
-    if (!cached) cache?.set(token, auth);
+    let auth = cache?.get(token, resolved.clockTolerance);
+    if (!auth) {
+      auth = await verifySignedToken(token, resolved, resolveKey);
+      if (cache) auth = cache.set(token, auth);
+    }
     checkAuthorization(auth, resolved);
     return auth;
   };
 }
 
-const verifiers = new WeakMap<LogtoOptions, LogtoVerifier>();
+const verifiers = new WeakMap<LogtoVerifierOptions, { verify: LogtoVerifier; seen: OptionsSnapshot }>();
 
 /**
  * Verifies a Logto access token: a JWT of `typ` `at+jwt` signed by the tenant's keys, for your
  * API resource, not expired, with the required scopes and organization.
- * Throws `LogtoAuthError` (401 `invalid_token`, 403 `insufficient_scope`, 503 `jwks_unavailable`).
  *
+ * The options are checked on the first call with an options object and reused after; a change to
+ * that object (even in place, such as a scope pushed onto `requiredScopes`) is seen on the next
+ * call, which checks the options again. `createLogtoVerifier` skips even that comparison.
+ *
+ * @param token The raw access token, e.g. from `extractBearerToken(request)`.
+ * @throws {LogtoAuthError} 401 `invalid_token` (see `reason`), 403 `insufficient_scope`, 503 `jwks_unavailable`.
+ * @throws {LogtoSupabaseConfigError} when an option is missing or invalid (`option` names it).
  * @example
  * const auth = await verifyLogtoToken(token, {
  *   endpoint: 'https://tenant.logto.app',
@@ -62,12 +78,12 @@ const verifiers = new WeakMap<LogtoOptions, LogtoVerifier>();
  * auth.userId; // "a1ic3x9k2m4p", or null for a machine-to-machine token
  */
 export async function verifyLogtoToken(token: string, options: LogtoVerifierOptions): Promise<LogtoAuth> {
-  let verify = verifiers.get(options);
-  if (!verify) {
-    verify = createLogtoVerifier(options);
-    verifiers.set(options, verify);
+  let known = verifiers.get(options);
+  if (!known || !known.seen.matches(options)) {
+    known = { verify: createLogtoVerifier(options), seen: snapshotOptions(options) };
+    verifiers.set(options, known);
   }
-  return verify(token);
+  return known.verify(token);
 }
 
 function logConfiguration({ log, issuers, audiences, jwks, jwksUri, jwksCache }: ResolvedLogtoOptions): void {
@@ -128,6 +144,7 @@ function readHeader(token: string): JWSHeaderParameters {
         : 'The access token is not a compact JWS (three dot-separated parts).',
     );
   }
+  if (!parts.every(isCanonicalBase64url)) throw invalid('malformed', 'The access token is not canonical base64url.');
   try {
     return decodeProtectedHeader(token);
   } catch (error) {
@@ -136,6 +153,20 @@ function readHeader(token: string): JWSHeaderParameters {
 }
 
 const base64urlAndDots = /^[A-Za-z0-9_.-]+$/;
+const base64urlAlphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * One spelling per byte string: a segment's length is not 1 mod 4, and the bits its last
+ * character carries beyond the bytes are zero. Decoders ignore those bits, so without this one
+ * signature would verify in up to 16 spellings.
+ */
+function isCanonicalBase64url(segment: string): boolean {
+  const rest = segment.length % 4;
+  if (rest === 0) return true;
+  if (rest === 1) return false;
+  const unusedBits = rest === 2 ? 0b1111 : 0b11;
+  return (base64urlAlphabet.indexOf(segment[segment.length - 1]!) & unusedBits) === 0;
+}
 
 const normalizeTyp = (typ: string) => typ.toLowerCase().replace(/^application\//, '');
 
@@ -181,4 +212,20 @@ function fromJoseError(error: unknown): LogtoAuthError {
   if (error instanceof errors.JOSEError) return invalid('malformed', 'The access token is malformed.', error);
   // A key import or crypto failure on a token that named a usable key: not the client's fault, but not verifiable.
   return invalid('signature', 'The access token could not be verified.', error);
+}
+
+const invalid = (reason: LogtoAuthErrorReason, message: string, cause?: unknown) =>
+  new LogtoAuthError('invalid_token', message, { reason, cause: cause instanceof errors.JOSEError ? withoutClaims(cause) : cause });
+
+/**
+ * jose's claim errors carry the whole payload (an email, a name), in `payload` and again in
+ * `cause`: a logged error must not. The copy keeps what tells the failure apart: name, message,
+ * `code`, and for claims `claim` and `reason`.
+ */
+function withoutClaims(error: InstanceType<typeof errors.JOSEError>): Error {
+  const { claim, reason } = error as Partial<InstanceType<typeof errors.JWTClaimValidationFailed>>;
+  const copy = Object.assign(new Error(error.message), { code: error.code }, claim === undefined ? {} : { claim, reason });
+  copy.name = error.name;
+  copy.stack = error.stack;
+  return copy;
 }

@@ -56,8 +56,11 @@ interface Tokens {
   expired: string;
 }
 
-/** Which app a scenario talks to: the stack's, one trusting the short-lived Logto, one whose Logto is down. */
-type AppName = 'main' | 'expiring' | 'outage';
+/**
+ * Which app a scenario talks to: the stack's, two trusting the short-lived Logto (without clock
+ * tolerance, and with the default 5 s), one whose Logto is down.
+ */
+type AppName = 'main' | 'expiring' | 'tolerant' | 'outage';
 
 interface Scenario {
   name: string;
@@ -65,6 +68,8 @@ interface Scenario {
   method: 'GET' | 'POST';
   path: string;
   request?: (tokens: Tokens) => DriverRequest;
+  /** When the request is made (seconds since the epoch; `Date` is faked for it), if not now. */
+  at?: (tokens: Tokens) => number;
   status: number;
   body: unknown;
   /** Exact values; a header not listed here must be absent. */
@@ -204,6 +209,16 @@ const scenarios: Scenario[] = [
     path: '/api/posts',
     request: (t) => ({ token: t.expired }),
     ...invalidToken('The access token expired.'),
+  },
+  {
+    name: 'a token expired 2 s ago, inside the clock tolerance: 401 invalid_token before the handler, never a database error',
+    app: 'tolerant',
+    at: (t) => decodeJwt(t.expired).exp! + 2,
+    method: 'GET',
+    path: '/api/posts',
+    request: (t) => ({ token: t.expired }),
+    ...invalidToken('The access token expired.'),
+    clientsMade: 0,
   },
   {
     name: "a forged token (another key under the issuer's kid): 401 invalid_token",
@@ -472,6 +487,7 @@ describe.each(databases.map((database) => [database.name, database.databaseUrl] 
       const variants: Record<AppName, LogtoSupabaseOptions> = {
         main,
         expiring: { ...main, logto: { ...main.logto, endpoint: shortLivedLogto.endpoint, clockTolerance: 0 } },
+        tolerant: { ...main, logto: { ...main.logto, endpoint: shortLivedLogto.endpoint } },
         // A key set of its own per driver (the path differs), so every driver meets Logto cold.
         outage: { ...main, logto: { ...main.logto, endpoint: `http://127.0.0.1:${downPort}/${driver.name}` } },
       };
@@ -485,6 +501,10 @@ describe.each(databases.map((database) => [database.name, database.databaseUrl] 
     it.each([...scenarios, ...exchangeScenarios].map((scenario) => [scenario.name, scenario] as const))('%s', async (_name, scenario) => {
       if (scenario.writes) onTestFinished(() => stack.supabase.reset());
       const app = running.get(scenario.app ?? 'main')!;
+      if (scenario.at) {
+        vi.useFakeTimers({ toFake: ['Date'], now: scenario.at(tokens) * 1000 });
+        onTestFinished(() => void vi.useRealTimers());
+      }
       const before = clients.made;
       const response = await app.request(scenario.method, scenario.path, scenario.request?.(tokens));
 

@@ -30,6 +30,7 @@ import {
   logtoClaims,
   logtoHeader,
   machineClaims,
+  nonCanonicalSpellings,
   nowSeconds,
   publicKeyPem,
   randomId,
@@ -99,6 +100,7 @@ const refusal = {
   notCompact: ['malformed', 'The access token is not a compact JWS (three dot-separated parts).'],
   header: ['malformed', 'The access token header is not valid base64url-encoded JSON.'],
   notBase64url: ['malformed', 'The access token contains characters outside base64url.'],
+  notCanonical: ['malformed', 'The access token is not canonical base64url.'],
   empty: ['malformed', 'The access token is empty.'],
   tooLarge: ['too_large', 'The access token is larger than 16 KiB.'],
   organization: ['organization', 'The token is not for this organization.'],
@@ -130,6 +132,15 @@ const invalid = (name: string, token: BadToken['token'], [reason, text]: Refusal
   message: text,
   ...extra,
 });
+
+/** A genuine token with segment `index` spelled with stray bits in its last character. */
+const misspelled = (key: TestKey, index: 0 | 1 | 2) => async () => {
+  for (let pad = ''; ; pad += 'x') {
+    const token = await signToken(key, { header: { pad }, claims: { pad } });
+    const [spelling] = nonCanonicalSpellings(token.split('.')[index]!);
+    if (spelling) return replaceSegment(token, index, spelling);
+  }
+};
 
 const attackerJwk = attackerKey.publicJwk;
 const oversizedClaim = 'x'.repeat(17 * 1024);
@@ -343,6 +354,16 @@ const badTokens: BadToken[] = [
     fetches: 0,
   }),
   invalid('a genuine token in standard base64 padding form ("=")', async () => `${await signToken(tenantKey)}==`, refusal.notBase64url),
+  invalid('a signature whose last base64url character carries non-zero unused bits (RS256)', misspelled(rsaKey, 2), refusal.notCanonical, {
+    jwks: rsaJwks,
+    fetches: 0,
+  }),
+  invalid('a signature whose last base64url character carries non-zero unused bits (ES256)', misspelled(es256Key, 2), refusal.notCanonical, {
+    jwks: jwksOf(es256Key),
+  }),
+  invalid('a header whose last base64url character carries non-zero unused bits', misspelled(tenantKey, 0), refusal.notCanonical, { fetches: 0 }),
+  invalid('a payload whose last base64url character carries non-zero unused bits', misspelled(tenantKey, 1), refusal.notCanonical),
+  invalid('a segment whose length is 1 mod 4 (no byte string has it)', async () => replaceSegment(await signToken(tenantKey), 2, 'AAAAA'), refusal.notCanonical),
   invalid('a header that is a JSON array', unsigned(['ES384', 'at+jwt']), refusal.header),
   invalid('a header that is not JSON', () => `${encodeSegment('{"alg":"ES384"')}.e30.c2ln`, refusal.header),
   invalid('a payload that is not JSON (signed)', tenantRaw(logtoHeader(tenantKey), '{"sub":'), refusal.malformed),
@@ -476,6 +497,23 @@ describe('verifyLogtoToken refuses the same tokens with a remote JWKS, fetching 
     });
     // Never the jku/x5u/jwk of the token, and nothing at all for what fails before the signature.
     expect(fetch.urls).toEqual(Array.from({ length: bad.fetches! }, () => JWKS_URI));
+  });
+});
+
+describe('one spelling per token: a signature verifies only in canonical base64url', () => {
+  it.each([
+    ['RS256', 15, rsaKey],
+    ['ES256', 15, es256Key],
+  ] as const)('refuses each of the %s signature\'s %i other spellings, and accepts the genuine one', async (_alg, count, key) => {
+    const options = staticOptions({ cache: false }, jwksOf(key));
+    const token = await signToken(key);
+    const spellings = nonCanonicalSpellings(token.split('.')[2]!);
+    expect(spellings).toHaveLength(count);
+    for (const spelling of spellings) {
+      const error = await rejectionOf(verifyLogtoToken(replaceSegment(token, 2, spelling), options));
+      expect([error.code, error.reason, error.message]).toEqual(['invalid_token', ...refusal.notCanonical]);
+    }
+    expect((await verifyLogtoToken(token, options)).token).toBe(token);
   });
 });
 

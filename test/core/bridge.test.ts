@@ -8,6 +8,7 @@ import { freezeClockAt, rejectionOf } from '../helpers/assertions.js';
 import {
   createLogtoSupabase,
   fromEnv,
+  verifyLogtoToken,
   type Authenticated,
   type LogtoSupabase,
   type LogtoSupabaseOptions,
@@ -237,6 +238,36 @@ describe('third-party mode: Supabase trusts the Logto token itself', () => {
   });
 });
 
+describe('a token past exp but inside the clock tolerance: 401 before the handler, never a database error', () => {
+  const expiredTwoSecondsAgo = () => requestWith({ iat: NOW - 3600, exp: NOW - 2, role: 'authenticated' });
+
+  it('verifies as a token (the 5 s tolerance is for clock skew)...', async () => {
+    const token = (await expiredTwoSecondsAgo()).headers.get('authorization')!.slice('Bearer '.length);
+    const auth = await verifyLogtoToken(token, { endpoint: ENDPOINT, audience: AUDIENCE, jwks });
+    expect(auth.expiresAt).toBe(NOW - 2);
+  });
+
+  it.each(['mint', 'third-party'] as const)('...but authenticate answers 401 invalid_token (reason expired) in %s mode, and no Supabase request is made', async (mode) => {
+    const supabase = mode === 'mint' ? supabaseOptions() : supabaseOptions({ mode, jwtSecret: undefined });
+    const bridge = bridgeOf({ supabase });
+    const error = await rejectionOf(bridge.authenticate(await expiredTwoSecondsAgo()));
+    expect([error.code, error.reason, error.status, error.message]).toEqual(['invalid_token', 'expired', 401, 'The access token expired.']);
+    expect(requests).toEqual([]);
+  });
+
+  it('...and the token exchange answers the same 401: a minted JWT never outlives the Logto token', async () => {
+    const error = await rejectionOf(bridgeOf().exchange(await expiredTwoSecondsAgo()));
+    expect([error.code, error.reason, error.status]).toEqual(['invalid_token', 'expired', 401]);
+  });
+
+  it('a token one second before its exp still gets a client whose JWT expires with it', async () => {
+    const { auth, supabase } = await bridgeOf().authenticate(await requestWith({ exp: NOW + 1 }));
+    await supabase.from('posts').select('*');
+    const bearer = requests[0]!.headers.get('authorization')!.slice('Bearer '.length);
+    expect([auth?.expiresAt, decodeJwt(bearer).exp]).toEqual([NOW + 1, NOW + 1]);
+  });
+});
+
 describe('the verified-token cache', () => {
   /**
    * A remote key set that is re-fetched before every signature check (max age and cooldown 0,
@@ -269,15 +300,17 @@ describe('the verified-token cache', () => {
     expect(fetch.urls).toEqual([JWKS_URI, JWKS_URI]);
   });
 
-  it('refuses a cached token once it expires (beyond the clock tolerance)', async () => {
+  it('refuses a cached token from its exp on: the bridge gives no Supabase access past exp', async () => {
     const bridge = bridgeOf();
     const request = await requestWith({ exp: NOW + 60 });
     expect((await bridge.authenticate(request)).auth?.expiresAt).toBe(NOW + 60);
-    vi.setSystemTime((NOW + 64) * 1000);
+    vi.setSystemTime((NOW + 59) * 1000);
     expect((await bridge.authenticate(request)).auth?.userId).toBe(USER_ID);
-    vi.setSystemTime((NOW + 66) * 1000);
-    const error = await rejectionOf(bridge.authenticate(request));
-    expect([error.code, error.status, error.message]).toEqual(['invalid_token', 401, 'The access token expired.']);
+    for (const second of [NOW + 60, NOW + 64, NOW + 66]) {
+      vi.setSystemTime(second * 1000);
+      const error = await rejectionOf(bridge.authenticate(request));
+      expect([error.code, error.reason, error.status, error.message]).toEqual(['invalid_token', 'expired', 401, 'The access token expired.']);
+    }
   });
 
   it('still checks requiredScopes for a cached token', async () => {

@@ -27,7 +27,7 @@ import {
   type SupabaseOptions,
 } from '../../src/index.js';
 import { drivers } from '../adapters/drivers.js';
-import { generateTestKey, signRaw, type TestKey } from '../helpers/tokens.js';
+import { AUDIENCE, ENDPOINT, generateTestKey, jwksOf, nowSeconds, signRaw, signToken, type TestKey } from '../helpers/tokens.js';
 
 const SHORT_SECRET = 'too-short-jwt-secret-42';
 
@@ -462,6 +462,33 @@ describe('options, bridges, errors and auth objects, as JSON and util.inspect sh
     ];
     for (const [index, error] of errors.entries()) await recordError(`error ${index}`, error);
     expectNoSecret(seen);
+  });
+});
+
+describe("logged errors carry no claims: jose's payload is stripped from every cause", () => {
+  const email = 'alice.private@example.com';
+  const now = nowSeconds();
+  const cases: [string, Record<string, unknown>, { claim?: string; reason?: string; code: string }][] = [
+    ['a wrong audience', { aud: 'https://other-api.example.com' }, { code: 'ERR_JWT_CLAIM_VALIDATION_FAILED', claim: 'aud', reason: 'check_failed' }],
+    ['a wrong issuer', { iss: 'https://evil.example/oidc' }, { code: 'ERR_JWT_CLAIM_VALIDATION_FAILED', claim: 'iss', reason: 'check_failed' }],
+    ['an expired token', { iat: now - 7200, exp: now - 3600 }, { code: 'ERR_JWT_EXPIRED', claim: 'exp', reason: 'check_failed' }],
+    ['an nbf ahead', { nbf: now + 600 }, { code: 'ERR_JWT_CLAIM_VALIDATION_FAILED', claim: 'nbf', reason: 'check_failed' }],
+    ['no exp', { exp: undefined }, { code: 'ERR_JWT_CLAIM_VALIDATION_FAILED', claim: 'exp', reason: 'missing' }],
+  ];
+
+  it.each(cases)('%s: util.inspect, JSON and the cause show no claim, the cause keeps jose\'s code, claim and reason', async (_name, claims, cause) => {
+    const key = await generateTestKey('ES256', 'logto-es256');
+    const token = await signToken(key, { claims: { email, name: 'Alice Private', ...claims } });
+    const error = await verifyLogtoToken(token, { endpoint: ENDPOINT, audience: AUDIENCE, jwks: jwksOf(key), cache: false }).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(LogtoAuthError);
+    const shown = [inspect(error, { depth: Infinity, showHidden: true }), json(error), String((error as Error).cause), (error as Error).stack ?? ''];
+    for (const text of shown) {
+      expect(text).not.toContain(email);
+      expect(text).not.toContain(token.split('.')[1]);
+    }
+    expect((error as Error).cause).toMatchObject(cause);
+    expect((error as Error).cause).not.toHaveProperty('payload');
+    expect(((error as Error).cause as Error).cause).toBeUndefined();
   });
 });
 

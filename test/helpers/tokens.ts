@@ -175,3 +175,29 @@ export function jwksFetch(jwks: () => JsonWebKeySet | Response): typeof fetch & 
   };
   return Object.assign(fetcher as typeof fetch, { urls });
 }
+
+const base64urlAlphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * The other spellings of a base64url segment: its last character with different unused bits.
+ * Decoders ignore those bits, so each decodes to the same bytes.
+ */
+export function nonCanonicalSpellings(segment: string): string[] {
+  const unusedBits = { 2: 0b1111, 3: 0b11 }[segment.length % 4 as 2 | 3];
+  if (unusedBits === undefined) return [];
+  const last = base64urlAlphabet.indexOf(segment.at(-1)!);
+  return Array.from({ length: unusedBits + 1 }, (_, bits) => (last & ~unusedBits) | bits)
+    .filter((index) => index !== last)
+    .map((index) => segment.slice(0, -1) + base64urlAlphabet[index]);
+}
+
+/** The order of the P-256 group: (r, n − s) is a second valid ECDSA signature of whatever (r, s) signs. */
+const p256Order = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+
+/** An ES256 token with its twin signature (r, n − s): the same token, another string. */
+export function ecdsaTwin(token: string): string {
+  const signature = base64url.decode(token.split('.')[2]!);
+  const s = BigInt(`0x${Buffer.from(signature.subarray(32)).toString('hex')}`);
+  const twin = Buffer.concat([signature.subarray(0, 32), Buffer.from((p256Order - s).toString(16).padStart(64, '0'), 'hex')]);
+  return replaceSegment(token, 2, base64url.encode(twin));
+}
