@@ -9,6 +9,7 @@ export const entries = {
   'logto-supabase/koa': { dist: 'koa', source: 'src/adapters/koa.ts' },
   'logto-supabase/hono': { dist: 'hono', source: 'src/adapters/hono.ts' },
   'logto-supabase/next': { dist: 'next', source: 'src/adapters/next.ts' },
+  'logto-supabase/fastify': { dist: 'fastify', source: 'src/adapters/fastify.ts' },
   'logto-supabase/sql': { dist: 'sql', source: 'src/sql/index.ts' },
   'logto-supabase/webhooks': { dist: 'webhooks', source: 'src/webhooks/index.ts' },
   'logto-supabase/browser': { dist: 'browser', source: 'src/browser.ts' },
@@ -18,4 +19,4 @@ export const entries = {
 export const binaries = { cli: 'src/cli.ts' } as const;
 
 /** Frameworks and peers the build leaves to the app. */
-export const externals = ['@supabase/supabase-js', 'express', 'koa', 'hono', 'next'];
+export const externals = ['@supabase/supabase-js', 'express', 'koa', 'hono', 'next', 'fastify'];

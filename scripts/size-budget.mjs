@@ -25,7 +25,7 @@ import { build } from 'esbuild';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const KB = 1024;
-const external = ['jose', '@supabase/supabase-js', 'hono', 'hono/*', 'express', 'koa', 'next', 'next/*'];
+const external = ['jose', '@supabase/supabase-js', 'hono', 'hono/*', 'express', 'koa', 'fastify', 'next', 'next/*'];
 const coreBudget = 10 * KB;
 const adapterBudget = 2 * KB;
 const webhooksBudget = 4 * KB;
@@ -36,6 +36,7 @@ const entries = [
   { name: 'logto-supabase/next', file: 'next.js', kind: 'adapter', budget: adapterBudget },
   { name: 'logto-supabase/express', file: 'express.js', kind: 'adapter', budget: adapterBudget },
   { name: 'logto-supabase/koa', file: 'koa.js', kind: 'adapter', budget: adapterBudget },
+  { name: 'logto-supabase/fastify', file: 'fastify.js', kind: 'adapter', budget: adapterBudget },
   { name: 'logto-supabase/webhooks', file: 'webhooks.js', kind: 'beyond core', budget: webhooksBudget },
   { name: 'logto-supabase/browser', file: 'browser.js', kind: 'browser', budget: browserBudget },
   { name: 'logto-supabase/sql', file: 'sql.js', kind: 'sql text', budget: undefined },

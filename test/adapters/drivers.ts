@@ -1,7 +1,7 @@
 /**
- * One app, four frameworks: every driver mounts the same endpoints on a real instance of its
- * framework (served on 127.0.0.1; Next route handlers are called with a `Request`) and exposes
- * the same `request()`, so one scenario table can run against all four adapters.
+ * One app, five frameworks (Fastify in versions 5 and 4): every driver mounts the same endpoints on
+ * a real instance of its framework (served on 127.0.0.1; Next route handlers are called with a
+ * `Request`) and exposes the same `request()`, so one scenario table can run against every adapter.
  */
 import { once } from 'node:events';
 import { request as httpRequest, type IncomingMessage, type Server } from 'node:http';
@@ -9,10 +9,13 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import express from 'express';
+import fastify, { type FastifyInstance } from 'fastify';
+import fastifyV4 from 'fastify-v4';
 import { Hono, type Context as HonoContext } from 'hono';
 import Koa, { type Middleware } from 'koa';
 import { assertScopes, type LogtoAuth, type LogtoSupabaseOptions } from 'logto-supabase';
 import * as expressAdapter from 'logto-supabase/express';
+import * as fastifyAdapter from 'logto-supabase/fastify';
 import * as honoAdapter from 'logto-supabase/hono';
 import * as koaAdapter from 'logto-supabase/koa';
 import * as nextAdapter from 'logto-supabase/next';
@@ -44,7 +47,7 @@ export interface RunningApp {
 }
 
 export interface Driver {
-  name: 'express' | 'koa' | 'hono' | 'next';
+  name: 'express' | 'koa' | 'hono' | 'next' | 'fastify' | 'fastify4';
   /** Builds the app with these `createLogtoSupabase` options and starts serving it. */
   start(options: LogtoSupabaseOptions): Promise<RunningApp>;
 }
@@ -335,7 +338,50 @@ const nextDriver: Driver = {
   },
 };
 
-export const drivers: Driver[] = [expressDriver, koaDriver, honoDriver, nextDriver];
+/** The same driver for Fastify 5 and Fastify 4 (installed as `fastify-v4`): only the factory differs. */
+function fastifyDriver(name: 'fastify' | 'fastify4', createApp: () => FastifyApp): Driver {
+  return {
+    name,
+    async start(options) {
+      const { logtoSupabase, requireScopes, supabaseTokenHandler } = fastifyAdapter;
+      const app = createApp();
+      app.all(tokenPath, supabaseTokenHandler(options));
+      app.all(`${tokenPath}/optional`, supabaseTokenHandler(optionalMode(options)));
+      // Strict and optional routes in sibling scopes, each registering the plugin once.
+      for (const optional of [false, true]) {
+        await app.register(async (scope) => {
+          await scope.register(logtoSupabase, optional ? optionalMode(options) : options);
+          for (const endpoint of endpoints.filter((candidate) => (candidate.optional ?? false) === optional)) {
+            scope.route({
+              method: endpoint.method,
+              url: endpoint.path,
+              ...(endpoint.scopes ? { preHandler: requireScopes(...endpoint.scopes) } : {}),
+              handler: async (request, reply) => {
+                const output = await endpoint.handle({ auth: request.auth, supabase: request.supabase!, body: request.body });
+                return reply.code(output.status).send(output.body);
+              },
+            });
+          }
+        });
+      }
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const running = await overHttp(app.server);
+      return { request: running.request, close: () => app.close() };
+    },
+  };
+}
+
+/** Fastify 4's instance, typed as Fastify 5's: the plugin's types are written against the `fastify` the app installs. */
+type FastifyApp = FastifyInstance;
+
+export const drivers: Driver[] = [
+  expressDriver,
+  koaDriver,
+  honoDriver,
+  nextDriver,
+  fastifyDriver('fastify', () => fastify({ forceCloseConnections: true })),
+  fastifyDriver('fastify4', () => fastifyV4({ forceCloseConnections: true }) as unknown as FastifyApp),
+];
 
 /** Each adapter's token-exchange factory, called with options as an app would at start-up. */
 export const tokenHandlerFactories: Record<Driver['name'], (options: LogtoSupabaseOptions) => unknown> = {
@@ -343,4 +389,6 @@ export const tokenHandlerFactories: Record<Driver['name'], (options: LogtoSupaba
   koa: koaAdapter.supabaseTokenHandler,
   hono: honoAdapter.supabaseTokenHandler,
   next: nextAdapter.supabaseTokenRoute,
+  fastify: fastifyAdapter.supabaseTokenHandler,
+  fastify4: fastifyAdapter.supabaseTokenHandler,
 };

@@ -4,21 +4,23 @@
  * (in a scratch copy of the package, so a concurrent `dist/` is never touched).
  */
 import { execFile } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build as esbuild } from 'esbuild';
 import { build, type Options } from 'tsup';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import tsupConfig from '../../tsup.config.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 // Inside the repository's node_modules, so the build resolves jose, supabase-js and the frameworks.
-const packageDir = `${root}node_modules/.cache/logto-supabase-imports-test/`;
+// Its real path (node_modules may be a link shared by several checkouts) and one per run.
+const packageDir = `${realpathSync(`${root}node_modules`)}/.cache/logto-supabase-imports-test-${process.pid}/`;
 const resolvedLog = `${packageDir}resolved.log`;
 
-const frameworks = ['express', 'koa', 'hono', 'next'] as const;
+const frameworks = ['express', 'koa', 'hono', 'next', 'fastify'] as const;
 
 /** Records every URL the ESM loader resolves (hooks run off-thread, so they write to a file). */
 const hooks = `
@@ -68,6 +70,8 @@ beforeAll(async () => {
   await writeFile(`${packageDir}hooks.mjs`, hooks);
   await writeFile(`${packageDir}register-hooks.mjs`, registerHooks);
 }, 60_000);
+
+afterAll(() => rm(packageDir, { recursive: true, force: true }));
 
 describe('importing an adapter entry loads no other framework', () => {
   it.each(frameworks)('logto-supabase/%s', async (framework) => {

@@ -1,5 +1,5 @@
 /**
- * One scenario table, run against every adapter (Express, Koa, Hono, Next) on the local stack:
+ * One scenario table, run against every adapter (Express, Koa, Hono, Next, Fastify 5 and 4) on the local stack:
  * real Logto-format tokens from the Logto stand-in, real RLS in Postgres behind the Supabase
  * stand-in. The adapters cannot drift apart: they all answer the same table.
  */
