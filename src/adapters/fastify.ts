@@ -99,7 +99,8 @@ export const logtoSupabase: FastifyPluginAsync<FastifyLogtoSupabaseOptions> = Ob
  * A route's `preHandler`: 403 `insufficient_scope` unless the token holds every scope.
  *
  * @example
- * api.post('/posts', { preHandler: requireScopes('write:posts') }, createPost);
+ * app.post('/api/posts', { preHandler: requireScopes('write:posts') }, async (request) =>
+ *   (await request.supabase!.from('posts').insert({ title: 'Hello' }).select()).data);
  */
 export function requireScopes(...scopes: string[]): preHandlerAsyncHookHandler {
   return (request, reply) => answeringAuthErrors(reply, () => requireAuthScopes(request.auth, scopes));
