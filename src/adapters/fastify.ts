@@ -64,7 +64,7 @@ const plugin: FastifyPluginAsync<FastifyLogtoSupabaseOptions> = async (fastify, 
   if (!fastify.hasRequestDecorator('supabase')) fastify.decorateRequest('supabase', null);
   fastify.addHook('onRequest', (request, reply) =>
     answeringAuthErrors(reply, async () => {
-      const { auth, supabase } = await bridge.authenticate(request.headers);
+      const { auth, supabase } = await bridge.authenticate(request.raw);
       request.auth = auth;
       request.supabase = supabase;
     }),
@@ -117,5 +117,5 @@ export function requireScopes(...scopes: string[]): preHandlerAsyncHookHandler {
  */
 export function supabaseTokenHandler(options: FastifyLogtoSupabaseOptions): RouteHandlerMethod {
   const bridge = tokenExchangeBridge(options);
-  return async (request, reply) => send(reply, await answerTokenExchange(bridge, request.method, request.headers));
+  return async (request, reply) => send(reply, await answerTokenExchange(bridge, request.method, request.raw));
 }
