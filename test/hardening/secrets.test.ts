@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { api, apps, organization, startLocalStack, users, type LocalStack } from '../../examples/local-stack/src/index.js';
 import { formatChecks, runDoctor } from '../../src/doctor.js';
 import {
+  clearJwksCache,
   createLogtoSupabase,
   createLogtoVerifier,
   createServiceRoleClient,
@@ -27,6 +28,7 @@ import {
   type SupabaseOptions,
 } from '../../src/index.js';
 import { drivers } from '../adapters/drivers.js';
+import { RecordingLogger } from '../helpers/logger.js';
 import { AUDIENCE, ENDPOINT, generateTestKey, jwksOf, nowSeconds, signRaw, signToken, type TestKey } from '../helpers/tokens.js';
 
 const SHORT_SECRET = 'too-short-jwt-secret-42';
@@ -623,5 +625,68 @@ describe('the service role stays on the server and is never minted', () => {
     );
     expect(error).toMatchObject({ status: 401, code: 'invalid_token', message: 'The token\'s signing algorithm "HS256" is not allowed.' });
     expectNoSecret(seen);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('the operator\'s logger never receives a token, a secret or a claim value', () => {
+  it('through the start-up configuration, key sets loaded and rotated, refusals, unknown kids, outages and the store', async () => {
+    const logger = new RecordingLogger();
+    const claimValues = new Map<string, string>();
+    for (const name of ['alice', 'bob', 'organization', 'adminJob', 'reporter'] as const) {
+      for (const [claim, value] of Object.entries(decodeJwt(tokens[name]!))) {
+        // iss and aud are configuration, logged on purpose; short values (times, flags) match anything.
+        if (claim !== 'iss' && claim !== 'aud' && typeof value === 'string' && value.length >= 8) claimValues.set(`the ${name} token's ${claim}`, value);
+      }
+    }
+    const stored = new Map<string, unknown>();
+    const jwksCache = { get: (uri: string) => stored.get(uri) as never, set: (uri: string, jwks: unknown) => void stored.set(uri, jwks) };
+    clearJwksCache();
+    const bridges = [
+      createLogtoSupabase({ ...options, logger, logto: { ...options.logto, jwksCache } }),
+      createLogtoSupabase({ ...signingKeyOptions, logger, machines: { serviceRole: { clientIds: [apps.adminJob.clientId] } } }),
+      createLogtoSupabase({ logto: { ...options.logto, logger }, supabase: { url: stack.supabase.url, anonKey: stack.supabase.anonKey, mode: 'third-party' } }),
+    ];
+    // Credentials in the JWKS URL, and a secret as the password: the outage is logged without them.
+    const down = createLogtoSupabase({
+      ...options,
+      logger,
+      logto: { issuer: stack.logto.issuer, jwksUri: `http://svc:${stack.supabase.jwtSecret}@127.0.0.1:9/oidc/jwks`, audience: api.resource },
+    });
+    const unknownKid = await signRaw({ alg: 'ES384', typ: 'at+jwt', kid: 'not-published' }, decodeJwt(tokens.alice!), { alg: 'ES384', key: p384Key.privateKey });
+    const presented = [
+      ...Object.values(tokens),
+      unknownKid,
+      unknownKid,
+      stack.supabase.jwtSecret,
+      stack.supabase.serviceRoleKey,
+      stack.supabase.secretKey,
+      `${tokens.alice}==`,
+    ];
+    const attempt = (bridge: (typeof bridges)[number], token: string) => bridge.authenticate(new Headers({ authorization: `Bearer ${token}` })).catch(() => undefined);
+    for (const bridge of bridges) for (const token of presented) await attempt(bridge, token);
+    await attempt(down, tokens.alice!);
+    await stack.logto.rotateKeys();
+    const rotated = (await stack.logto.signIn('alice')).accessToken;
+    // Past the unknown-kid cooldown the rotation is learnt.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 31_000 });
+    try {
+      await attempt(bridges[0]!, rotated);
+    } finally {
+      vi.useRealTimers();
+    }
+    addSecret('the token of the rotated key', rotated);
+
+    // Every path was taken: configuration, load, rotation, cooldown refusal, outage.
+    const text = logger.text();
+    expect(text).toContain('Supabase at');
+    expect(text).toContain('loaded the key set of');
+    expect(text).toContain('changed (from the issuer): added');
+    expect(text).toContain('refused a token signed with key "not-published"');
+    expect(logger.messages('error')).toEqual([expect.stringContaining('the key set at http://127.0.0.1:9/oidc/jwks could not be loaded')]);
+    expect(stored.size).toBe(1);
+    const leaks = [...secrets, ...claimValues].filter(([, value]) => text.includes(value)).map(([name]) => name);
+    expect(leaks).toEqual([]);
   });
 });
