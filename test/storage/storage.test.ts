@@ -5,6 +5,7 @@
  * ships them in its comments. Also: `logto.uuid_of` agrees with `logtoUserUuid`, and UUID subjects
  * make `auth.uid()` policies work where Logto ids make them fail with 22P02.
  */
+import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { uuid_ossp } from '@electric-sql/pglite/contrib/uuid_ossp';
 import { decodeJwt, type JWTPayload } from 'jose';
@@ -42,6 +43,14 @@ function shippedPolicies(sql: string): Map<string, string> {
   return policies;
 }
 const policies = shippedPolicies(logtoSql);
+
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+/** The first ```sql block of the README after `heading`. */
+function readmeSql(heading: string): string {
+  const after = readme.slice(readme.indexOf(heading));
+  return /```sql\n([\s\S]*?)```/.exec(after)![1]!;
+}
+const normalize = (sql: string) => sql.replace(/\s+/g, ' ').trim();
 const ownFolder = ['files: own folder read', 'files: own folder insert', 'files: own folder update', 'files: own folder delete'];
 
 // storage.objects and storage.foldername() as supabase/storage's migrations define them (the columns used here).
@@ -291,6 +300,29 @@ describe.each(databases)('Storage and UUID subjects on $name', ({ databaseUrl })
     });
   });
 
+  describe("the README's migration to UUID subjects", () => {
+    it('maps objects uploaded with Logto ids to UUIDs, after which owner = auth.uid() policies see them', async () => {
+      await usePolicies('files: own folder insert');
+      await db.exec(`create policy "files: owner read" on storage.objects for select to authenticated using (owner = (select auth.uid()))`);
+      const [aliceBefore, bobBefore] = await Promise.all([mintedClaims(alice), mintedClaims(bob)]);
+      await upload(aliceBefore, `${alice}/before.txt`);
+      await upload(bobBefore, `${bob}/before.txt`);
+      await upload(serviceRole, 'system/report.pdf');
+      const aliceAfter = await mintedClaims(alice, { subject: 'uuid' });
+      await upload(aliceAfter, `${alice}/after.txt`);
+      expect(await list(aliceAfter)).toEqual([`${alice}/after.txt`]);
+
+      await db.exec(readmeSql("**Moving to `subject: 'uuid'` later.**"));
+
+      expect(await list(aliceAfter)).toEqual([`${alice}/after.txt`, `${alice}/before.txt`]);
+      expect(await list(await mintedClaims(bob, { subject: 'uuid' }))).toEqual([`${bob}/before.txt`]);
+      expect(await db.query(`select owner_id from storage.objects where name = 'system/report.pdf'`)).toEqual([{ owner_id: null }]);
+      const posts = await db.query(`select distinct user_id, owner_uuid::text from public.posts where user_id = $1`, [alice]);
+      expect(posts).toEqual([{ user_id: alice, owner_uuid: await logtoUserUuid(alice) }]);
+      await db.exec('alter table public.posts drop column owner_uuid');
+    });
+  });
+
   describe('the SQL follows uuid-ossp wherever it lives', () => {
     it("into schema extensions, as on Supabase, when the extension is (re)installed there", async () => {
       await db.exec('drop extension if exists "uuid-ossp"; create schema if not exists extensions;');
@@ -301,6 +333,13 @@ describe.each(databases)('Storage and UUID subjects on $name', ({ databaseUrl })
       ]);
       expect(row).toEqual({ schema: 'extensions', uuid: await logtoUserUuid(alice) });
     });
+  });
+});
+
+describe('the README shows the shipped policies', () => {
+  it('its Storage block is, statement for statement, the own-folder policies of the SQL', () => {
+    const shown = readmeSql('## Storage').split(/;\s*/).filter((statement) => statement.trim() !== '');
+    expect(shown.map(normalize)).toEqual(ownFolder.map((name) => normalize(policies.get(name)!.replace(/;$/, ''))));
   });
 });
 
