@@ -16,6 +16,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   peers: () => import('./peers.js'),
   e2e: () => import('./e2e.js'),
   memory: () => import('./memory.js'),
+  fleet: () => import('./fleet.js'),
 };
 
 const resultsFile = new URL('./RESULTS.md', import.meta.url);
