@@ -4,12 +4,23 @@ import type {
   FastifyPluginAsync,
   FastifyReply,
   FastifyRequest,
+  onRequestAsyncHookHandler,
   preHandlerAsyncHookHandler,
   RouteHandlerMethod,
   RouteOptions,
 } from 'fastify';
 import type { LogtoSupabase, LogtoSupabaseOptions } from '../bridge.js';
-import { answerTokenExchange, authErrorReply, requireAuthScopes, tokenExchangeBridge, toLogtoSupabase, type Reply } from './shared.js';
+import {
+  answerTokenExchange,
+  authErrorReply,
+  logtoWebhookReceiver,
+  readRawBody,
+  requireAuthScopes,
+  tokenExchangeBridge,
+  toLogtoSupabase,
+  type LogtoWebhookHandlerOptions,
+  type Reply,
+} from './shared.js';
 import type { LogtoAuth } from '../core/auth.js';
 import { isLogtoAuthError } from '../core/errors.js';
 
@@ -25,7 +36,7 @@ declare module 'fastify' {
 /** What `app.register(logtoSupabase, options)` takes: the `createLogtoSupabase` options, or a bridge. */
 export type FastifyLogtoSupabaseOptions = LogtoSupabaseOptions | LogtoSupabase;
 
-export type { LogtoAuth, LogtoSupabaseOptions };
+export type { LogtoAuth, LogtoSupabaseOptions, LogtoWebhookHandlerOptions };
 
 function send(reply: FastifyReply, { status, headers, body }: Reply): FastifyReply {
   return reply.code(status).headers(headers).send(body);
@@ -118,4 +129,26 @@ export function requireScopes(...scopes: string[]): preHandlerAsyncHookHandler {
 export function supabaseTokenHandler(options: FastifyLogtoSupabaseOptions): RouteHandlerMethod {
   const bridge = tokenExchangeBridge(options);
   return async (request, reply) => send(reply, await answerTokenExchange(bridge, request.method, request.raw));
+}
+
+/**
+ * The Logto webhook endpoint: verifies the signature over the raw body, hands the event to
+ * `sync` (e.g. `createLogtoUserSync`), answers 204, or the `LogtoWebhookError` status. Route
+ * options, not a bare handler: the delivery is read and answered in the route's `onRequest`, before
+ * any content-type parser touches the body, so no parser setting is needed. Declare it outside
+ * the plugin's scope (Logto sends no bearer token).
+ *
+ * @example
+ * app.post('/webhooks/logto', logtoWebhookHandler({
+ *   signingKey: process.env.LOGTO_WEBHOOK_SIGNING_KEY!,
+ *   sync: createLogtoUserSync({ supabase: { url: process.env.SUPABASE_URL!, serviceRoleKey: process.env.SUPABASE_SERVICE_ROLE_KEY! } }),
+ * }));
+ *
+ * @throws {LogtoSupabaseConfigError} at start-up, without a `signingKey` or a `sync`.
+ */
+export function logtoWebhookHandler(options: LogtoWebhookHandlerOptions): { onRequest: onRequestAsyncHookHandler; handler: RouteHandlerMethod } {
+  const receive = logtoWebhookReceiver(options);
+  const answer = async (request: FastifyRequest, reply: FastifyReply) => send(reply, await receive(readRawBody(request.raw), request.headers));
+  // Fastify needs a handler; `onRequest` always answers first, so it is the same function.
+  return { onRequest: answer, handler: answer };
 }

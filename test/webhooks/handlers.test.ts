@@ -8,12 +8,15 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import express from 'express';
+import fastify, { type FastifyInstance } from 'fastify';
+import fastifyV4 from 'fastify-v4';
 import { Hono } from 'hono';
 import Koa from 'koa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startLocalSupabase, type LocalSupabase } from '../../examples/local-stack/src/supabase.js';
 import { LogtoSupabaseConfigError } from '../../src/index.js';
 import * as expressAdapter from '../../src/adapters/express.js';
+import * as fastifyAdapter from '../../src/adapters/fastify.js';
 import * as honoAdapter from '../../src/adapters/hono.js';
 import * as koaAdapter from '../../src/adapters/koa.js';
 import * as nextAdapter from '../../src/adapters/next.js';
@@ -55,7 +58,15 @@ function nextServer(route: (request: Request) => Promise<Response>): Server {
   });
 }
 
-type App = (options: LogtoWebhookHandlerOptions) => Server;
+type App = (options: LogtoWebhookHandlerOptions) => Server | Promise<Server>;
+
+/** A Fastify app with the webhook route, ready (its hooks are in place); `parser` may change how JSON bodies are read. */
+async function fastifyServer(app: FastifyInstance, options: LogtoWebhookHandlerOptions, parser?: 'buffer'): Promise<Server> {
+  if (parser) app.addContentTypeParser('application/json', { parseAs: parser }, (_request, body, done) => done(null, body));
+  app.post(path, fastifyAdapter.logtoWebhookHandler(options));
+  await app.ready();
+  return app.server;
+}
 
 const apps: Record<string, App> = {
   'express (no body parser)': (options) => createServer(express().post(path, expressAdapter.logtoWebhookHandler(options))),
@@ -77,6 +88,9 @@ const apps: Record<string, App> = {
     ),
   'hono (@hono/node-server)': (options) => serve({ fetch: new Hono().post(path, honoAdapter.logtoWebhookHandler(options)).fetch, port: 0, hostname: '127.0.0.1' }) as Server,
   'hono ((c) => options)': (options) => serve({ fetch: new Hono().post(path, honoAdapter.logtoWebhookHandler(() => options)).fetch, port: 0, hostname: '127.0.0.1' }) as Server,
+  'fastify 5 (its JSON parser in place)': (options) => fastifyServer(fastify(), options),
+  'fastify 5 (a buffer parser for JSON)': (options) => fastifyServer(fastify(), options, 'buffer'),
+  'fastify 4 (its JSON parser in place)': (options) => fastifyServer(fastifyV4() as unknown as FastifyInstance, options),
   next: (options) => nextServer(nextAdapter.logtoWebhookRoute(options)),
   'next (() => options)': (options) => nextServer(nextAdapter.logtoWebhookRoute(() => options)),
 };
@@ -97,7 +111,7 @@ const post = (base: string, body: string, headers: Record<string, string>) => fe
 describe.each(Object.entries(apps))('%s', (_name, app) => {
   let server: { base: string; close(): Promise<void> };
   beforeAll(async () => {
-    server = await listen(app(options));
+    server = await listen(await app(options));
   });
   afterAll(() => server.close());
 
@@ -168,6 +182,7 @@ describe('handler options are checked at start-up', () => {
     ['koa', koaAdapter.logtoWebhookHandler],
     ['hono', honoAdapter.logtoWebhookHandler],
     ['next', nextAdapter.logtoWebhookRoute],
+    ['fastify', fastifyAdapter.logtoWebhookHandler],
   ] as const)('%s: no signingKey, or no sync, throws naming the option', (_name, make) => {
     const sync = { handle: async () => undefined };
     expect(() => make({ signingKey: '', sync } as never)).toThrow(LogtoSupabaseConfigError);
