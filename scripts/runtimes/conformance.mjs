@@ -13,6 +13,7 @@ import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify } from 'jose'
 import {
   LogtoAuthError,
   createUserSupabaseClient,
+  logtoUserUuid,
   signSupabaseJwt,
   verifyLogtoToken,
 } from 'logto-supabase';
@@ -200,6 +201,16 @@ export async function runConformance(config) {
     const jwt = await signSupabaseJwt(alice.userId, { url: hs256.url, anonKey: hs256.anonKey, signingKey });
     const { payload } = await jwtVerify(jwt, publicKey, { algorithms: ['ES256'], audience: 'authenticated' });
     return `sub ${payload.sub}`;
+  });
+
+  await check('logtoUserUuid: RFC 9562 UUIDv5 (SHA-1 in crypto.subtle); jwt.subject "uuid" mints it as sub', async () => {
+    const vector = await logtoUserUuid('www.example.com', '6ba7b810-9dad-11d1-80b4-00c04fd430c8');
+    expect(vector === '2ed6657d-e927-568b-95e1-2665a8aea6a2', `RFC 9562 A.4 vector gave ${vector}`);
+    const jwt = await signSupabaseJwt(alice.userId, { ...hs256, jwt: { subject: 'uuid' } });
+    const { payload } = await jwtVerify(jwt, new TextEncoder().encode(hs256.jwtSecret), { algorithms: ['HS256'] });
+    const uuid = await logtoUserUuid(alice.userId);
+    expect(payload.sub === uuid && payload.logto_sub === alice.userId, `claims ${JSON.stringify(payload)}`);
+    return `sub ${payload.sub}, logto_sub ${payload.logto_sub}`;
   });
 
   await check('createUserSupabaseClient (HS256): only alice\'s rows over loopback', async () => {
