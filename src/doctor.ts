@@ -39,9 +39,9 @@ export async function runDoctor(
   return results;
 }
 
-const markOf = (check: DoctorCheck) => (!check.ok ? '✗' : check.warning ? '!' : '✓');
+const markOf = (check: DoctorCheck) => (!check.ok ? '✗' : check.warning ? '⚠' : '✓');
 
-/** The checklist as the CLI prints it: ✓, ! or ✗ per line, the fix under each failure or warning, a summary. */
+/** The checklist as the CLI prints it: ✓, ⚠ or ✗ per line, the fix under each failure or warning, a summary. */
 export function formatChecks(checks: DoctorCheck[]): string {
   const lines = checks.flatMap((check) => [
     `${markOf(check)} ${check.title}: ${check.detail}`,

@@ -1,4 +1,5 @@
-import { isLogtoAuthError } from '../core/errors.js';
+import { isLogtoAuthError, LogtoSupabaseConfigError } from '../core/errors.js';
+import { checkServiceRoleKey } from '../supabase/clients.js';
 import { supabaseKeyKind } from '../supabase/keys.js';
 import { discoveryAnswered, keysOf, unverifiedRole, type DoctorContext } from './context.js';
 
@@ -23,12 +24,23 @@ const failed = (detail: string, fix?: string): Finding => ({ ok: false, detail, 
 const warned = (detail: string, fix: string): Finding => ({ ok: true, warning: true, detail, fix });
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/**
+ * A configuration error, told with the environment variable behind its option and how to set it;
+ * after a `lead`, as the rest of its sentence.
+ */
+function configFailure(context: DoctorContext, error: unknown, lead?: string): Finding {
+  if (!(error instanceof LogtoSupabaseConfigError)) return failed(messageOf(error));
+  const { name, fix } = context.variable(error.option);
+  const problem = error.message.slice(error.option.length + 2);
+  return failed(lead === undefined ? `${name}: ${problem}` : `${lead}${name} ${problem}`, fix);
+}
+
 export const logtoOptions: DoctorStep = {
   id: 'logto.options',
   title: 'Logto options',
   run: (context) => {
     const logto = context.logto();
-    return logto.ok ? undefined : failed(messageOf(logto.error));
+    return logto.ok ? undefined : configFailure(context, logto.error);
   },
 };
 
@@ -118,7 +130,7 @@ export const supabaseOptions: DoctorStep = {
   title: 'Supabase options',
   run: (context) => {
     const supabase = context.supabase();
-    return supabase.ok ? undefined : failed(messageOf(supabase.error));
+    return supabase.ok ? undefined : configFailure(context, supabase.error);
   },
 };
 
@@ -163,7 +175,7 @@ export const logtoToken: DoctorStep = {
     if (verified.ok) return passed(`sub ${verified.value.subject}`);
     return failed(
       isLogtoAuthError(verified.error) ? verified.error.message : String(verified.error),
-      'Give a current access token for the configured API resource (--token).',
+      `The token must be a current access token for the configured API resource. ${tokenFix}`,
     );
   },
 };
@@ -187,9 +199,13 @@ export const supabaseTokenGiven: DoctorStep = {
   title: 'Supabase accepts Logto tokens (third-party auth)',
   run: async (context) => {
     if (context.token !== undefined || !(await thirdPartyProbeRuns(context))) return undefined;
-    return failed('no token to try', 'Run again with --token <a Logto access token for your API resource>.');
+    return failed('no token to try', tokenFix);
   },
 };
+
+/** How to hand doctor a token without putting it in shell history or `ps`. */
+const tokenFix =
+  'Give a Logto access token for your API resource in LOGTO_TEST_TOKEN (environment or .env), or on stdin: `… | npx logto-supabase doctor --token -`.';
 
 /** Third-party mode with a reachable Data API: the checks of the Logto token apply. */
 async function thirdPartyProbeRuns(context: DoctorContext): Promise<boolean> {
@@ -301,9 +317,82 @@ export const supabaseAuthUidPolicies: DoctorStep = {
   },
 };
 
+const loopbackHost = /^(localhost|[^.]+\.localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/** Plain http to another machine: what a token, key or row sent there crosses the network as. */
+function isPlainRemote(url: unknown): boolean {
+  try {
+    const parsed = new URL(String(url));
+    return parsed.protocol === 'http:' && !loopbackHost.test(parsed.hostname);
+  } catch {
+    return false;
+  }
+}
+
+export const plainHttp: DoctorStep = {
+  id: 'transport.https',
+  title: 'Encrypted connections',
+  run: (context) => {
+    const { logto, supabase } = context.options;
+    const resolved = context.logto();
+    const urls: [string, unknown][] = [
+      [context.variable('logto.endpoint').name, logto?.endpoint],
+      ['logto.jwksUri', resolved.ok ? resolved.value.jwksUri : logto?.jwksUri],
+      [context.variable('supabase.url').name, supabase?.url],
+    ];
+    const origins = new Map<string, string>();
+    for (const [name, url] of urls) {
+      if (isPlainRemote(url) && !origins.has(new URL(String(url)).origin)) origins.set(new URL(String(url)).origin, name);
+    }
+    if (origins.size === 0) return undefined;
+    return warned(
+      `${[...origins].map(([origin, name]) => `${origin} (${name})`).join(', ')}: plain http to another machine, so tokens, keys and rows cross the network readable`,
+      'Use https:// URLs: plain http is safe only to this machine (localhost, 127.0.0.1, ::1).',
+    );
+  },
+};
+
+export const supabaseUrlPath: DoctorStep = {
+  id: 'supabase.url-path',
+  title: 'Supabase URL is the project URL',
+  run: (context) => {
+    if (!context.supabase().ok) return undefined;
+    const url = new URL(String(context.options.supabase.url));
+    if (url.pathname.replace(/\/+$/, '') === '' && url.search === '') return undefined;
+    const { name } = context.variable('supabase.url');
+    return warned(
+      `${name} has the path ${url.pathname}${url.search}: supabase-js adds /rest/v1, /auth/v1 and /storage/v1 itself`,
+      `Set ${name} to ${url.origin}, the project URL alone.`,
+    );
+  },
+};
+
+/** An allowlist without a usable service key stops the app at start-up: say so before that. */
+export const machinesServiceRole: DoctorStep = {
+  id: 'machines.service-role',
+  title: 'Service-role machine allowlist',
+  run: (context) => {
+    const clientIds = context.options.machines?.serviceRole?.clientIds;
+    if (!Array.isArray(clientIds) || clientIds.length === 0) return undefined;
+    const allowlist = `${context.variable('machines.serviceRole.clientIds').name} lists ${clientIds.length} app(s), but `;
+    const key = context.options.supabase?.serviceRoleKey;
+    if (key === undefined) {
+      const { name, fix } = context.variable('supabase.serviceRoleKey');
+      return failed(`${allowlist}${name} is not set: the app refuses to start`, `${fix} Or empty the allowlist.`);
+    }
+    try {
+      checkServiceRoleKey(key);
+    } catch (error) {
+      return configFailure(context, error, allowlist);
+    }
+    return passed(`${clientIds.length} machine app(s) get service-role access (RLS bypassed): ${clientIds.join(', ')}`);
+  },
+};
+
 /** The checklist, in the order it is printed. A new check is a new row. */
 export const doctorChecks: readonly DoctorStep[] = [
   logtoOptions,
+  plainHttp,
   logtoDiscovery,
   logtoIssuer,
   logtoJwks,
@@ -311,6 +400,8 @@ export const doctorChecks: readonly DoctorStep[] = [
   logtoAudience,
   supabaseOptions,
   supabaseAnonKey,
+  machinesServiceRole,
+  supabaseUrlPath,
   supabaseDataApi,
   logtoToken,
   logtoRoleClaim,

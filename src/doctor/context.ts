@@ -1,14 +1,19 @@
 import { decodeJwt } from 'jose';
 import type { LogtoSupabaseOptions } from '../bridge.js';
 import type { LogtoAuth } from '../core/auth.js';
+import type { Env } from '../env.js';
 import { resolveLogtoOptions, type ResolvedLogtoOptions } from '../core/options.js';
 import { createLogtoVerifier } from '../core/verify.js';
 import { resolveSupabaseOptions, type ResolvedSupabaseOptions } from '../supabase/options.js';
 import { mintSupabaseJwt } from '../supabase/sign.js';
+import { unreachableReason } from './unreachable.js';
+import { variableOf } from './variables.js';
 
 export interface DoctorOptions {
   /** A Logto access token to try (required to check third-party mode end to end). */
   token?: string;
+  /** The environment the options were read from: messages name the variables set in it. */
+  env?: Env;
   fetch?: typeof fetch;
   timeoutMs?: number;
 }
@@ -39,6 +44,8 @@ export interface Bearer {
 export interface DoctorContext {
   readonly options: LogtoSupabaseOptions;
   readonly token: string | undefined;
+  /** The environment variable behind an option, and how to set it. */
+  variable(option: string): { name: string; fix: string };
   getJson(url: string, init?: RequestInit): Promise<Probe>;
   logto(): Outcome<ResolvedLogtoOptions>;
   /** The Logto endpoint without trailing slashes. */
@@ -87,7 +94,7 @@ function jsonFetcher(doctor: DoctorOptions): DoctorContext['getJson'] {
       }
       return { status: response.status, body };
     } catch (error) {
-      return { status: 0, body: undefined, error: error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : 'unreachable' };
+      return { status: 0, body: undefined, error: unreachableReason(error, url, timeoutMs) };
     }
   };
 }
@@ -141,6 +148,7 @@ export function createDoctorContext(options: LogtoSupabaseOptions, doctor: Docto
   return {
     options,
     token: doctor.token,
+    variable: (option) => variableOf(option, doctor.env),
     getJson,
     logto,
     logtoEndpoint,
