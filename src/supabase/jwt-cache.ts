@@ -12,6 +12,10 @@ interface Entry {
   minted?: MintedJwt;
 }
 
+/**
+ * One cache per resolved options: JWTs minted under another key, lifetime or subject mode
+ * (`jwt.subject`, `jwt.uuidNamespace`) never meet (test/core/uuid-subject.test.ts).
+ */
 const caches = new WeakMap<ResolvedSupabaseOptions, Map<string, Entry>>();
 
 function isFresh({ expiresAt, capped }: MintedJwt, now: number): boolean {
