@@ -6,7 +6,8 @@ export interface ErrorBody {
 
 /** What a failed Supabase call should answer: a status and a body that says nothing about the database. */
 export interface SupabaseErrorReply {
-  status: number;
+  /** A literal union, so `c.json(body, status)` type-checks in Hono. */
+  status: 400 | 403 | 404 | 409 | 500 | 503;
   body: ErrorBody;
 }
 
@@ -16,7 +17,7 @@ export interface SupabaseErrorLike {
   message?: string | undefined;
 }
 
-type Rule = [test: (code: string) => boolean, status: number, error: string, description: string];
+type Rule = [test: (code: string) => boolean, status: SupabaseErrorReply['status'], error: string, description: string];
 
 const unavailableMessage = 'The database cannot be reached. Try again later.';
 
