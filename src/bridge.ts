@@ -41,11 +41,20 @@ export interface LogtoSupabaseOptions {
 /** How a request reaches Supabase. */
 export type SupabaseAccess = 'user' | 'machine' | 'service_role' | 'anon';
 
+/**
+ * What `bridge.authenticate(request)` gives a request: who it is and the Supabase client that acts
+ * for it. Adapters put these on the request (`req.auth`, `req.supabase`, `c.get('auth')`, …).
+ *
+ * @example
+ * const { auth, supabase, access } = await createLogtoSupabase(options).authenticate(request);
+ * if (access === 'service_role') console.info(`RLS bypassed for ${auth?.clientId}`);
+ */
 export interface Authenticated {
   /** The verified token, or `null` for an anonymous request in optional mode. */
   auth: LogtoAuth | null;
   /** The client for this request; the real one is made when it is first used. */
   supabase: SupabaseClient;
+  /** How the client reaches Supabase: as the user, as a machine, as the service role, or anonymously. */
   access: SupabaseAccess;
 }
 
@@ -68,16 +77,37 @@ export interface SupabaseTokenResponse {
 export interface LogtoSupabase {
   /** `'mint'` or `'third-party'`, from `supabase.mode`. */
   readonly mode: 'mint' | 'third-party';
-  /** Verifies the bearer token of a request (or headers) and gives its Supabase client. */
+  /**
+   * Verifies the bearer token of a request (or headers) and gives its Supabase client.
+   *
+   * @throws {LogtoAuthError} `missing_token` (unless `optional`), `invalid_request`, `invalid_token`
+   * (see `reason`; also a token past `exp` inside the clock tolerance: nothing can be minted for it),
+   * `insufficient_scope`, `jwks_unavailable`.
+   */
   authenticate(source: BearerSource): Promise<Authenticated>;
-  /** Verifies a raw Logto access token with the bridge's options. */
+  /**
+   * Verifies a raw Logto access token with the bridge's options.
+   *
+   * @throws {LogtoAuthError} `invalid_token` (see `reason`), `insufficient_scope`, `jwks_unavailable`.
+   */
   verify(token: string): Promise<LogtoAuth>;
-  /** The Supabase client the bridge's rules give to a verified token (or `null`: anon). */
-  supabaseFor(auth: LogtoAuth | null): { access: SupabaseAccess; client: () => SupabaseClient };
+  /**
+   * The Supabase client the bridge's rules give to a verified token (or `null`: anon), made when
+   * `client()` is first called.
+   */
+  supabaseFor(auth: LogtoAuth | null): {
+    /** How the client reaches Supabase. */
+    access: SupabaseAccess;
+    /** Makes (or reuses) the client. */
+    client: () => SupabaseClient;
+  };
   /**
    * Exchanges the request's Logto access token for the Supabase JWT a browser can use (mint mode).
    * Never a service-role credential: an allowlisted machine gets a JWT for its client id, and a
    * request without a token is `missing_token` even with `optional: true`.
+   *
+   * @throws {LogtoAuthError} like `authenticate`, `missing_token` included.
+   * @throws {LogtoSupabaseConfigError} in third-party mode, where there is nothing to exchange.
    */
   exchange(source: BearerSource): Promise<SupabaseTokenResponse>;
 }
@@ -122,7 +152,11 @@ function resolveServiceRoleMachines(machines: LogtoSupabaseOptions['machines']):
 
 /**
  * Builds the bridge every adapter uses: it verifies Logto access tokens and hands out the
- * Supabase client each one deserves. Options are checked now, not on the first request.
+ * Supabase client each one deserves. Options are checked now, not on the first request, and read
+ * once: later changes to the object are not seen.
+ *
+ * @throws {LogtoSupabaseConfigError} when an option is missing or invalid (`option` names it, e.g.
+ * `logto.audience`, `supabase.jwtSecret`, `machines.serviceRole.clientIds`).
  *
  * @example
  * const bridge = createLogtoSupabase(fromEnv());

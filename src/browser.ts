@@ -6,6 +6,7 @@
 import { createClient, type RealtimeClient, type SupabaseClient, type SupabaseClientOptions } from '@supabase/supabase-js';
 import { configError } from './core/errors.js';
 
+/** Options of `createBrowserSupabaseClient`. */
 export interface BrowserSupabaseOptions {
   /** The Supabase project URL. */
   url: string;

@@ -28,6 +28,7 @@ declare global {
   }
 }
 
+/** Options only the Express adapter has, beside the bridge's. */
 export interface ExpressAdapterOptions {
   /** `'respond'` (default): answer auth failures here; `'next'`: hand them to `next(err)`. */
   onError?: 'respond' | 'next';

@@ -25,6 +25,7 @@ export interface LogtoSupabaseRouteContext<Params> {
   params: Params;
 }
 
+/** A route handler wrapped by `withLogtoSupabase`: it also gets the verified token and its Supabase client. */
 export type LogtoSupabaseRouteHandler<Params> = (
   request: Request,
   context: LogtoSupabaseRouteContext<Params>,

@@ -115,7 +115,10 @@ export interface LogtoWebhookHandlerOptions extends VerifyLogtoWebhookOptions {
   /** The webhook's signing key (Logto Console → Webhooks → your webhook → Signing key). */
   signingKey: string;
   /** Gets every verified event: `createLogtoUserSync(...)`, or your own `{ handle(event) }`. */
-  sync: { handle(event: LogtoWebhookEvent): unknown };
+  sync: {
+    /** Applies one verified event (its result is ignored; a throw answers 500). */
+    handle(event: LogtoWebhookEvent): unknown;
+  };
 }
 
 /** Answers a webhook delivery from its raw body (or the read of it) and headers. */

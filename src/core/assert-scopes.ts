@@ -5,6 +5,7 @@ import { LogtoAuthError } from './errors.js';
  * Throws `insufficient_scope` (403, naming the missing scopes) unless the token holds every
  * scope. Scopes are compared whole: `read` never matches `read:posts`.
  *
+ * @throws {LogtoAuthError} `insufficient_scope` (403) naming the missing scopes.
  * @example
  * assertScopes(auth, 'write:posts');
  */

@@ -31,6 +31,7 @@ const repeatedHeader = () => new LogtoAuthError('invalid_request', 'More than on
  * `Bearer` with no token, two tokens, a repeated `Authorization` header (pass a Node request, not
  * its `headers`, which keep only the first) or characters outside token68 is `invalid_request` (400).
  *
+ * @throws {LogtoAuthError} `missing_token` (401) or `invalid_request` (400), as above.
  * @example
  * const token = extractBearerToken(request); // Request, Headers, a Node request, req.headers or the header value
  */

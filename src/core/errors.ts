@@ -68,11 +68,14 @@ const quote = (value: string) => `"${value.replace(/[^\x20-\x7e]|["\\]/g, '')}"`
  * it never contains the token or a secret.
  *
  * @example
- * try {
- *   await verifyLogtoToken(token, options);
- * } catch (error) {
- *   if (error instanceof LogtoAuthError) return error.toResponse();
- *   throw error;
+ * async function handle(request: Request): Promise<Response> {
+ *   try {
+ *     const { userId } = await verifyLogtoToken(extractBearerToken(request), options.logto);
+ *     return Response.json({ userId });
+ *   } catch (error) {
+ *     if (error instanceof LogtoAuthError) return error.toResponse(); // 401/403 with WWW-Authenticate, 503
+ *     throw error;
+ *   }
  * }
  */
 export class LogtoAuthError extends Error {

@@ -2,7 +2,9 @@ import { importJWK, type JWK, type JWSHeaderParameters } from 'jose';
 import { LogtoAuthError } from './errors.js';
 import type { Log } from './log.js';
 
+/** A JSON Web Key Set (RFC 7517 §5): what Logto publishes at `${endpoint}/oidc/jwks`. */
 export interface JsonWebKeySet {
+  /** The public keys; Logto publishes its Current, Next and Previous signing keys. */
   keys: JWK[];
 }
 
@@ -20,7 +22,9 @@ export interface JsonWebKeySet {
  * const jwksCache: JwksCache = { get: (uri) => memory.get(uri), set: (uri, jwks) => void memory.set(uri, jwks) };
  */
 export interface JwksCache {
+  /** The key set stored for a JWKS URI, if any (a miss: `undefined`). */
   get(uri: string): JsonWebKeySet | undefined | Promise<JsonWebKeySet | undefined>;
+  /** Stores a key set just fetched from the JWKS URI (with `fetchedAt`). */
   set(uri: string, jwks: JsonWebKeySet): void | Promise<void>;
 }
 

@@ -11,9 +11,13 @@ import { configError } from './errors.js';
  * const verify = createLogtoVerifier({ endpoint: 'https://tenant.logto.app', audience: 'https://api.example.com', logger: console });
  */
 export interface LogtoSupabaseLogger {
+  /** A failure operators must act on (a cold JWKS outage), with its cause. */
   error?(message: string, details?: { cause: unknown }): void;
+  /** Something degraded but served (a failed refresh, a refused unknown key), with its cause if any. */
   warn?(message: string, details?: { cause: unknown }): void;
+  /** The start-up configuration, key sets loaded and rotations learnt. */
   info?(message: string): void;
+  /** Details for debugging. */
   debug?(message: string): void;
 }
 

@@ -33,7 +33,7 @@ export interface LogtoVerifier {
  * @throws {LogtoSupabaseConfigError} when an option is missing or invalid (`option` names it).
  * @example
  * const verify = createLogtoVerifier({ endpoint: 'https://tenant.logto.app', audience: 'https://api.example.com' });
- * const auth = await verify(extractBearerToken(request));
+ * const { userId, scopes } = await verify(extractBearerToken(request));
  */
 export function createLogtoVerifier(options: LogtoVerifierOptions): LogtoVerifier {
   return verifierFor(resolveVerifierOptions(options));
@@ -70,12 +70,12 @@ const verifiers = new WeakMap<LogtoVerifierOptions, { verify: LogtoVerifier; see
  * @throws {LogtoAuthError} 401 `invalid_token` (see `reason`), 403 `insufficient_scope`, 503 `jwks_unavailable`.
  * @throws {LogtoSupabaseConfigError} when an option is missing or invalid (`option` names it).
  * @example
- * const auth = await verifyLogtoToken(token, {
+ * const verified = await verifyLogtoToken(token, {
  *   endpoint: 'https://tenant.logto.app',
  *   audience: 'https://api.example.com',
  *   requiredScopes: ['read:posts'],
  * });
- * auth.userId; // "a1ic3x9k2m4p", or null for a machine-to-machine token
+ * verified.userId; // "a1ic3x9k2m4p", or null for a machine-to-machine token
  */
 export async function verifyLogtoToken(token: string, options: LogtoVerifierOptions): Promise<LogtoAuth> {
   let known = verifiers.get(options);

@@ -67,6 +67,11 @@ export function assertThirdPartyRole(role: unknown): void {
  * carries a fresh minted JWT (or, in third-party mode, the Logto token). No session is stored and
  * no timer is started, so a client per request is cheap and leaks nothing.
  *
+ * @param subjectOrAuth A Logto user id (mint mode only), or the `LogtoAuth` of a verified token.
+ * @throws {LogtoSupabaseConfigError} at once, for invalid Supabase options or a `subjectOrAuth`
+ * that is neither a non-empty user id nor a `LogtoAuth` (or a bare id in third-party mode).
+ * @throws {LogtoAuthError} at once, in third-party mode, for a token without `role: "authenticated"`.
+ * A request made after the Logto token expired fails with `invalid_token` (reason `expired`).
  * @example
  * const supabase = createUserSupabaseClient(auth, options.supabase);
  * const { data } = await supabase.from('posts').select('*'); // only this user's rows
@@ -106,8 +111,10 @@ export function checkServiceRoleKey(key: string | undefined, option = 'supabase.
  * A supabase-js client with the service-role key: it bypasses Row-Level Security. For trusted
  * server work only; refused in browsers and with an anon or publishable key.
  *
+ * @throws {LogtoSupabaseConfigError} in a browser, or when `serviceRoleKey` or `url` is missing or
+ * is not a service-role/secret key.
  * @example
- * const admin = createServiceRoleClient({ url, anonKey, serviceRoleKey: process.env.SUPABASE_SERVICE_ROLE_KEY });
+ * const admin = createServiceRoleClient({ url: 'https://<project-ref>.supabase.co', serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY });
  */
 export function createServiceRoleClient<Database = any>(
   supabase: Pick<SupabaseOptions, 'url' | 'serviceRoleKey' | 'clientOptions'>,

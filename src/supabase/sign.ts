@@ -4,7 +4,7 @@ import { configError } from '../core/errors.js';
 import { logtoUserUuid } from './logto-user-uuid.js';
 import { refuseServiceRole, resolveSupabaseOptions, type ResolvedSupabaseOptions, type SupabaseOptions } from './options.js';
 
-/** A Logto subject (`sub`) or a verified Logto token. */
+/** A Logto subject (`sub`, a user id) or a verified Logto token (`LogtoAuth`), for minting. */
 export type SubjectOrAuth = string | LogtoAuth;
 
 /** Claims the library sets and custom claims never override: they are what RLS policies trust. */
@@ -16,8 +16,13 @@ const reservedClaims = new Set(['sub', 'role', 'aud', 'exp', 'iat', 'nbf', 'user
  * (the Logto `sub`), `client_id`, `scope`, `organization_id`, `is_machine`, and `userId` (for
  * policies written after the old Logto guide). It never outlives the Logto token.
  *
+ * @param subjectOrAuth A Logto user id, or the `LogtoAuth` of a verified token (adds its client,
+ * scopes and organization, and caps `exp` at its `exp`).
+ * @throws {LogtoAuthError} `invalid_token` (reason `expired`) for a `LogtoAuth` already past its `exp`.
+ * @throws {LogtoSupabaseConfigError} for invalid Supabase options, third-party mode (nothing is
+ * minted), or a `subjectOrAuth` that is neither a non-empty user id nor a `LogtoAuth`.
  * @example
- * const jwt = await signSupabaseJwt(auth, { url, anonKey, jwtSecret: process.env.SUPABASE_JWT_SECRET });
+ * const jwt = await signSupabaseJwt(auth, options.supabase); // options.supabase: { url, anonKey, jwtSecret }
  */
 export async function signSupabaseJwt(subjectOrAuth: SubjectOrAuth, supabase: SupabaseOptions): Promise<string> {
   return (await mintSupabaseJwt(subjectOrAuth, resolveSupabaseOptions(supabase))).jwt;

@@ -39,6 +39,7 @@ interface ManagementApiEventBase extends LogtoEventBase {
   matchedRoute?: string;
 }
 
+/** The events about a user, sent by the Management API and by sign-in experiences. */
 export type LogtoUserEventName = 'User.Created' | 'User.Deleted' | 'User.Data.Updated' | 'User.SuspensionStatus.Updated';
 
 /**
@@ -53,6 +54,7 @@ export interface LogtoUserEvent extends ManagementApiEventBase {
   sessionId?: string;
 }
 
+/** The events of a finished sign-in experience (an interaction). */
 export type LogtoInteractionEventName = 'PostRegister' | 'PostSignIn' | 'PostResetPassword' | 'PostSignInAdaptiveMfaTriggered';
 
 /** A sign-in experience finished: the user is in `user`, not `data`. */
@@ -66,6 +68,7 @@ export interface LogtoInteractionEvent extends LogtoEventBase {
   application?: { id: string; type: string; name: string };
 }
 
+/** The events about an organization itself. */
 export type LogtoOrganizationEventName = 'Organization.Created' | 'Organization.Deleted' | 'Organization.Data.Updated';
 
 /** An organization changed; `data` is the organization. */
@@ -84,6 +87,7 @@ export interface LogtoOrganizationMembershipEvent extends ManagementApiEventBase
   removedApplicationIds?: string[];
 }
 
+/** The other events: roles, scopes, organization roles and scopes, security. */
 export type LogtoOtherEventName =
   | 'Role.Created'
   | 'Role.Deleted'
@@ -118,4 +122,5 @@ export type LogtoWebhookEvent =
   | LogtoOrganizationMembershipEvent
   | LogtoOtherEvent;
 
+/** Every event name a Logto webhook may carry. */
 export type LogtoWebhookEventName = LogtoWebhookEvent['event'];

@@ -27,6 +27,7 @@ export {
   type LogtoUserSync,
   type LogtoUserSyncOptions,
   type LogtoUserSyncResult,
+  type LogtoWebhookEventOf,
 } from './user-sync.js';
 export {
   managementApiResource,

@@ -24,6 +24,7 @@ export interface SyncLogtoUsersOptions extends LogtoUserTableOptions {
   fetch?: typeof fetch;
 }
 
+/** How far `syncLogtoUsers` has got, after each page. */
 export interface SyncLogtoUsersProgress {
   /** Users read from Logto so far. */
   listed: number;
@@ -33,6 +34,7 @@ export interface SyncLogtoUsersProgress {
   written: number;
 }
 
+/** What `syncLogtoUsers` did, once every page is written. */
 export interface SyncLogtoUsersResult extends SyncLogtoUsersProgress {
   /** Ids of the users removed (with `removeMissing`). */
   removed: string[];

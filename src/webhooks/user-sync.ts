@@ -2,10 +2,11 @@ import { LogtoWebhookError } from './errors.js';
 import type { LogtoUser, LogtoUserEvent, LogtoWebhookEvent, LogtoWebhookEventName } from './events.js';
 import { userTable, type LogtoUserFields, type LogtoUserTableOptions, type UserTable } from './user-table.js';
 
-type EventOf<Name extends LogtoWebhookEventName> = Extract<LogtoWebhookEvent, { event: Name }>;
+/** The event type of an event name. */
+export type LogtoWebhookEventOf<Name extends LogtoWebhookEventName> = Extract<LogtoWebhookEvent, { event: Name }>;
 
 /** Your handlers, per event name; they run after the sync's own work on that event. */
-export type LogtoEventHandlers = { [Name in LogtoWebhookEventName]?: (event: EventOf<Name>) => unknown };
+export type LogtoEventHandlers = { [Name in LogtoWebhookEventName]?: (event: LogtoWebhookEventOf<Name>) => unknown };
 
 export interface LogtoUserSyncOptions extends LogtoUserTableOptions {
   /** Handlers for any event, e.g. `{ 'Organization.Membership.Updated': (event) => … }`. */
@@ -19,6 +20,7 @@ export interface LogtoUserSyncResult {
   written: number;
 }
 
+/** What `createLogtoUserSync` returns: `handle(event)` for each verified webhook event. */
 export interface LogtoUserSync {
   /** Applies a verified event to the users table, then runs your `on` handler for it. */
   handle(event: LogtoWebhookEvent): Promise<LogtoUserSyncResult>;

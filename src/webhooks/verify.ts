@@ -10,6 +10,7 @@ export type RawBody = string | Uint8Array | ArrayBuffer;
 /** Where the signature comes from: the request's headers, or the header's value. */
 export type WebhookSignatureSource = Headers | NodeHeaders | string | null | undefined;
 
+/** Options of `verifyLogtoWebhook`. */
 export interface VerifyLogtoWebhookOptions {
   /** Refuse events whose signed `createdAt` is older than this many seconds (default 300). */
   maxAgeSeconds?: number;
