@@ -4,21 +4,15 @@
  * (in a scratch copy of the package, so a concurrent `dist/` is never touched).
  */
 import { execFile } from 'node:child_process';
-import { realpathSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { readFile, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { build as esbuild } from 'esbuild';
-import { build, type Options } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import tsupConfig from '../../tsup.config.js';
+import { buildScratchPackage, removeScratchPackage } from '../helpers/scratch-package.js';
 
 const run = promisify(execFile);
-const root = fileURLToPath(new URL('../../', import.meta.url));
-// Inside the repository's node_modules, so the build resolves jose, supabase-js and the frameworks.
-// Its real path (node_modules may be a link shared by several checkouts) and one per run.
-const packageDir = `${realpathSync(`${root}node_modules`)}/.cache/logto-supabase-imports-test-${process.pid}/`;
-const resolvedLog = `${packageDir}resolved.log`;
+let packageDir = '';
+const resolvedLog = () => `${packageDir}resolved.log`;
 
 const frameworks = ['express', 'koa', 'hono', 'next', 'fastify'] as const;
 
@@ -46,7 +40,7 @@ function packageOf(file: string): string | undefined {
 
 /** Imports `specifier` as ESM in a fresh process; returns its export names and every file loaded (ESM and CJS). */
 async function importFresh(specifier: string): Promise<{ exports: string[]; loaded: string[] }> {
-  await writeFile(resolvedLog, '');
+  await writeFile(resolvedLog(), '');
   const script = `
     import Module from 'node:module';
     const entry = await import(${JSON.stringify(specifier)});
@@ -54,24 +48,21 @@ async function importFresh(specifier: string): Promise<{ exports: string[]; load
   `;
   const { stdout } = await run(process.execPath, ['--import', './register-hooks.mjs', '--input-type=module', '-e', script], {
     cwd: packageDir,
-    env: { ...process.env, RESOLVED_LOG: resolvedLog },
+    env: { ...process.env, RESOLVED_LOG: resolvedLog() },
   });
   const { exports, cjs } = JSON.parse(stdout) as { exports: string[]; cjs: string[] };
-  const esm = (await readFile(resolvedLog, 'utf8')).split('\n').filter(Boolean);
+  const esm = (await readFile(resolvedLog(), 'utf8')).split('\n').filter(Boolean);
   return { exports, loaded: [...esm, ...cjs] };
 }
 
 beforeAll(async () => {
-  await rm(packageDir, { recursive: true, force: true });
-  await mkdir(packageDir, { recursive: true });
-  await copyFile(`${root}package.json`, `${packageDir}package.json`);
-  // The repository's own build configuration; types are not needed to load the code.
-  await build({ ...(tsupConfig as Options), config: false, outDir: `${packageDir}dist`, dts: false, sourcemap: false, silent: true });
+  // Types are not needed to load the code.
+  packageDir = await buildScratchPackage('logto-supabase-imports-test', { dts: false });
   await writeFile(`${packageDir}hooks.mjs`, hooks);
   await writeFile(`${packageDir}register-hooks.mjs`, registerHooks);
 }, 60_000);
 
-afterAll(() => rm(packageDir, { recursive: true, force: true }));
+afterAll(() => removeScratchPackage(packageDir));
 
 describe('importing an adapter entry loads no other framework', () => {
   it.each(frameworks)('logto-supabase/%s', async (framework) => {

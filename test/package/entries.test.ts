@@ -22,6 +22,12 @@ describe('one list of entry points (entries.ts) that every other file agrees wit
     });
   });
 
+  it('package.json typesVersions maps every subpath entry to its types, for TypeScript resolving like node10 ("module": "commonjs")', () => {
+    const subpaths = names.filter((name) => name !== 'logto-supabase');
+    const expected = Object.fromEntries(subpaths.map((name) => [name.slice('logto-supabase/'.length), [`./dist/${entries[name as keyof typeof entries].dist}.d.ts`]]));
+    expect(packageJson.typesVersions).toEqual({ '*': expected });
+  });
+
   it('tsconfig.json maps every entry to its source, so samples import the package by name', () => {
     const paths = Object.fromEntries(names.map((name) => [name, [`./${entries[name as keyof typeof entries].source}`]]));
     expect(tsconfig.compilerOptions.paths).toEqual(paths);
