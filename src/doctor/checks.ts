@@ -356,7 +356,7 @@ export const supabaseUrlPath: DoctorStep = {
   id: 'supabase.url-path',
   title: 'Supabase URL is the project URL',
   run: (context) => {
-    if (!context.supabase().ok) return undefined;
+    if (!context.supabase().ok || !URL.canParse(String(context.options.supabase.url))) return undefined;
     const url = new URL(String(context.options.supabase.url));
     if (url.pathname.replace(/\/+$/, '') === '' && url.search === '') return undefined;
     const { name } = context.variable('supabase.url');
