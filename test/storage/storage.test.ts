@@ -230,6 +230,28 @@ describe.each(databases)('Storage and UUID subjects on $name', ({ databaseUrl })
     });
   });
 
+  describe("Supabase's Storage template on storage.objects (owner = auth.uid())", () => {
+    beforeEach(async () => {
+      await usePolicies();
+      await db.exec(`create policy "template: owner reads" on storage.objects for select to authenticated using (bucket_id = 'files' and owner = auth.uid())`);
+      await db.exec(`create policy "template: insert" on storage.objects for insert to authenticated with check (bucket_id = 'files')`);
+    });
+
+    it("subject 'logto': listing fails with 22P02 once a row is reached, and owner stays null", async () => {
+      const claims = await mintedClaims(alice);
+      await upload(claims, `${alice}/avatar.png`);
+      await expect(list(claims)).rejects.toMatchObject({ code: '22P02' });
+      expect(await db.query('select owner from storage.objects')).toEqual([{ owner: null }]);
+    });
+
+    it("subject 'uuid': alice lists what she uploaded, not bob's", async () => {
+      await upload(await mintedClaims(bob, { subject: 'uuid' }), `${bob}/b.png`);
+      const claims = await mintedClaims(alice, { subject: 'uuid' });
+      await upload(claims, `${alice}/a.png`);
+      expect(await list(claims)).toEqual([`${alice}/a.png`]);
+    });
+  });
+
   describe('the shipped own-folder policies', () => {
     beforeEach(() => usePolicies(...ownFolder));
 
