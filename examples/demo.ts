@@ -9,6 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose';
 import type { LogtoSupabaseOptions } from 'logto-supabase';
 import { createApp } from './express-spa-backend/app.js';
+import { createApp as createFastifyApp } from './fastify/app.js';
 import { api, apps, users } from './local-stack/src/fixtures.js';
 import type { LocalStack } from './local-stack/src/index.js';
 import { runM2mJob } from './m2m-job/job.js';
@@ -196,6 +197,24 @@ async function readPosts(step: Step, context: Context, user: 'alice' | 'bob', to
     .expect(`RLS returned exactly ${user}'s 2 posts`, [posts.status, userIds(posts.body)], [200, [users[user].id, users[user].id]]);
 }
 
+/** The same call through the Fastify sample (`logto-supabase/fastify`): the adapter changes, the answer does not. */
+async function readPostsThroughFastify(step: Step, { backend }: Context, options: LogtoSupabaseOptions, token: string): Promise<void> {
+  const fastify = await listen((await createFastifyApp(options)).server);
+  try {
+    const [throughFastify, throughExpress] = await Promise.all([
+      callApi<Post[]>(fastify.url, 'GET', '/api/posts', { token }),
+      callApi<Post[]>(backend.url, 'GET', '/api/posts', { token }),
+    ]);
+    step
+      .show('app → Fastify', 'request', { method: 'GET', path: '/api/posts' }, `GET ${fastify.url}/api/posts with Alice's token (examples/fastify)`)
+      .show('Fastify → app', 'status', throughFastify.status, `HTTP ${throughFastify.status}`)
+      .rows('rows', throughFastify.body)
+      .expect('the Fastify plugin gives Alice the same 2 posts as the Express middleware', [throughFastify.status, throughFastify.body], [200, throughExpress.body]);
+  } finally {
+    await fastify.close();
+  }
+}
+
 async function writeAsSomeoneElse(step: Step, { backend, supabase }: Context, aliceToken: string, bobToken: string): Promise<void> {
   const post = { title: 'Written in Bob’s name', user_id: users.bob.id };
   supabase.take();
@@ -314,6 +333,7 @@ async function main(): Promise<boolean> {
       bobToken = await signIn(step, context, 'bob');
     });
     await run('bob-reads-posts', 'Bob’s app asks the backend for posts', (step) => readPosts(step, context, 'bob', bobToken));
+    await run('fastify-reads-posts', 'The same request through the Fastify sample', (step) => readPostsThroughFastify(step, context, options, aliceToken));
     await run('alice-writes-as-bob', 'Alice tries to write a post in Bob’s name', (step) =>
       writeAsSomeoneElse(step, context, aliceToken, bobToken),
     );

@@ -64,6 +64,7 @@ describe('npm run demo -- --json', () => {
       'alice-reads-posts',
       'bob-signs-in',
       'bob-reads-posts',
+      'fastify-reads-posts',
       'alice-writes-as-bob',
       'm2m-admin-job',
       'm2m-reporter',
@@ -87,6 +88,13 @@ describe('npm run demo -- --json', () => {
 
   it('gives Bob his 2 posts', () => {
     expect(userIds(step('bob-reads-posts').facts.rows)).toEqual([bob, bob]);
+  });
+
+  it('gives Alice the same 2 posts through the Fastify sample', () => {
+    const { facts, checks } = step('fastify-reads-posts');
+    expect(facts.status).toBe(200);
+    expect(userIds(facts.rows)).toEqual([alice, alice]);
+    expect(checks.every((check) => check.ok)).toBe(true);
   });
 
   it('refuses Alice’s write in Bob’s name with 403', () => {

@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createApp as createExpressApp } from '../../examples/express-spa-backend/app.js';
+import { createApp as createFastifyApp } from '../../examples/fastify/app.js';
 import honoApp from '../../examples/hono/app.js';
 import { createApp as createKoaApp } from '../../examples/koa/app.js';
 import { api, apps, startLocalStack, users, type LocalStack } from '../../examples/local-stack/src/index.js';
@@ -32,6 +33,7 @@ const postsOf = (userId: string) => seed.filter((post) => post.user_id === userI
 const samples: Record<string, (stack: LocalStack) => Promise<Listening>> = {
   express: (stack) => listen(createExpressApp(stack.options)),
   koa: (stack) => listen(createKoaApp(stack.options).callback()),
+  fastify: async (stack) => listen((await createFastifyApp(stack.options)).server),
   // As examples/hono/node.ts: the options come from the bindings passed to app.fetch (c.env).
   hono: (stack) => listen(createAdaptorServer({ fetch: (request) => honoApp.fetch(request, stackEnv(stack)) }) as Server),
 };
