@@ -8,7 +8,7 @@
  * - An adapter counts only its own code beyond the core: it is bundled with every dist/ file the
  *   core bundle holds marked external (so the shared chunk is not counted twice): budget 2 KB.
  * - `logto-supabase/webhooks` (webhook verification, the user sync, the reconcile) counts its own code
- *   beyond the core: budget 4 KB. The adapters' webhook handlers use it; like the core, it is not
+ *   beyond the core: budget 5 KB. The adapters' webhook handlers use it; like the core, it is not
  *   counted again in an adapter's own code.
  * - `logto-supabase/browser` ships to browsers on its own (supabase-js aside): the whole entry
  *   counts, every dist/ file it pulls included: budget 1.5 KB.
@@ -28,7 +28,7 @@ const KB = 1024;
 const external = ['jose', '@supabase/supabase-js', 'hono', 'hono/*', 'express', 'koa', 'fastify', 'next', 'next/*'];
 const coreBudget = 10 * KB;
 const adapterBudget = 2 * KB;
-const webhooksBudget = 4 * KB;
+const webhooksBudget = 5 * KB;
 const browserBudget = 1.5 * KB;
 const entries = [
   { name: 'logto-supabase', file: 'index.js', kind: 'core', budget: coreBudget },

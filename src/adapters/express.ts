@@ -6,7 +6,6 @@ import {
   authErrorReply,
   bodyParsedReply,
   logtoWebhookReceiver,
-  readRawBody,
   requireAuthScopes,
   tokenExchangeBridge,
   toLogtoSupabase,
@@ -143,6 +142,6 @@ export function logtoWebhookHandler(options: LogtoWebhookHandlerOptions): Reques
     const body: unknown = req.body;
     if (Buffer.isBuffer(body) || typeof body === 'string') receive(body, req.headers).then((reply) => send(res, reply), next);
     else if (req.readableEnded) send(res, bodyParsedReply(expressRawLine));
-    else receive(readRawBody(req), req.headers).then((reply) => send(res, reply), next);
+    else receive(req, req.headers).then((reply) => send(res, reply), next);
   };
 }

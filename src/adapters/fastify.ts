@@ -14,7 +14,6 @@ import {
   answerTokenExchange,
   authErrorReply,
   logtoWebhookReceiver,
-  readRawBody,
   requireAuthScopes,
   tokenExchangeBridge,
   toLogtoSupabase,
@@ -148,7 +147,7 @@ export function supabaseTokenHandler(options: FastifyLogtoSupabaseOptions): Rout
  */
 export function logtoWebhookHandler(options: LogtoWebhookHandlerOptions): { onRequest: onRequestAsyncHookHandler; handler: RouteHandlerMethod } {
   const receive = logtoWebhookReceiver(options);
-  const answer = async (request: FastifyRequest, reply: FastifyReply) => send(reply, await receive(readRawBody(request.raw), request.headers));
+  const answer = async (request: FastifyRequest, reply: FastifyReply) => send(reply, await receive(request.raw, request.headers));
   // Fastify needs a handler; `onRequest` always answers first, so it is the same function.
   return { onRequest: answer, handler: answer };
 }

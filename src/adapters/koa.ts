@@ -6,7 +6,6 @@ import {
   authErrorReply,
   bodyParsedReply,
   logtoWebhookReceiver,
-  readRawBody,
   requireAuthScopes,
   tokenExchangeBridge,
   toLogtoSupabase,
@@ -119,6 +118,6 @@ export function logtoWebhookHandler(options: LogtoWebhookHandlerOptions): Middle
     const { rawBody, body } = ctx.request as { rawBody?: unknown; body?: unknown };
     if (typeof rawBody === 'string') send(ctx, await receive(rawBody, ctx.headers));
     else if (body !== undefined || ctx.req.readableEnded) send(ctx, bodyParsedReply(koaRawLine));
-    else send(ctx, await receive(readRawBody(ctx.req), ctx.headers));
+    else send(ctx, await receive(ctx.req, ctx.headers));
   };
 }

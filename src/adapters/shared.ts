@@ -4,10 +4,6 @@ import { missingToken, type BearerSource } from '../core/bearer.js';
 import { isLogtoAuthError, type LogtoAuthError } from '../core/errors.js';
 import { createLogtoSupabase, thirdPartyExchangeError, type LogtoSupabase, type LogtoSupabaseOptions } from '../bridge.js';
 import { notPlain, plainCopy, sameAsPlainCopy } from './plain-options.js';
-import { configError } from '../core/errors.js';
-import { isLogtoWebhookError, LogtoWebhookError } from '../webhooks/errors.js';
-import type { LogtoWebhookEvent } from '../webhooks/events.js';
-import { verifyLogtoWebhook, type RawBody, type VerifyLogtoWebhookOptions, type WebhookSignatureSource } from '../webhooks/verify.js';
 
 /*
  * What every adapter shares. An adapter only translates between its framework and these:
@@ -110,41 +106,15 @@ export async function answerTokenExchange(bridge: LogtoSupabase, method: string,
   }
 }
 
-/** What a webhook handler is given: the hook's signing key, and what to do with each verified event. */
-export interface LogtoWebhookHandlerOptions extends VerifyLogtoWebhookOptions {
-  /** The webhook's signing key (Logto Console → Webhooks → your webhook → Signing key). */
-  signingKey: string;
-  /** Gets every verified event: `createLogtoUserSync(...)`, or your own `{ handle(event) }`. */
-  sync: {
-    /** Applies one verified event (its result is ignored; a throw answers 500). */
-    handle(event: LogtoWebhookEvent): unknown;
-  };
-}
-
-/** Answers a webhook delivery from its raw body (or the read of it) and headers. */
-export type WebhookReceiver = (rawBody: RawBody | Promise<RawBody>, headers: WebhookSignatureSource) => Promise<Reply>;
-
-const maxWebhookBytes = 1024 * 1024;
-
-/** Checks the handler options once, at start-up, and returns the framework-neutral receiver. */
-export function logtoWebhookReceiver(options: LogtoWebhookHandlerOptions): WebhookReceiver {
-  if (typeof options?.signingKey !== 'string' || options.signingKey === '') {
-    throw configError('signingKey', "is required: the webhook's signing key from Logto Console (Webhooks → your webhook → Signing key).");
-  }
-  if (typeof options.sync?.handle !== 'function') {
-    throw configError('sync', 'must have handle(event): pass createLogtoUserSync({ supabase }) or { handle: async (event) => … }.');
-  }
-  const { signingKey, sync, ...window } = options;
-  return async (rawBody, headers) => {
-    try {
-      await sync.handle(await verifyLogtoWebhook(await rawBody, headers, signingKey, window));
-      return { status: 204, headers: {} };
-    } catch (error) {
-      if (isLogtoWebhookError(error)) return { status: error.status, headers: {}, body: error.toJSON() };
-      throw error;
-    }
-  };
-}
+/*
+ * Webhooks: the framework-neutral receiver lives in the webhooks entry (its users may call it from
+ * any framework); adapters read the body their framework's way and write its reply.
+ */
+export {
+  createLogtoWebhookReceiver as logtoWebhookReceiver,
+  type LogtoWebhookHandlerOptions,
+  type LogtoWebhookReceiver as WebhookReceiver,
+} from '../webhooks/receiver.js';
 
 /** The answer when a body parser consumed the body first: a server mistake, with the one line that fixes it. */
 export function bodyParsedReply(fix: string): Reply {
@@ -153,20 +123,4 @@ export function bodyParsedReply(fix: string): Reply {
     headers: {},
     body: { error: 'server_error', error_description: `The webhook body was parsed before the signature could be checked over its raw bytes: ${fix}` },
   };
-}
-
-/** Reads a Node request stream (Express, Koa) to bytes, refusing bodies over 1 MiB. */
-export async function readRawBody(stream: AsyncIterable<Uint8Array | string>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
-    size += bytes.byteLength;
-    if (size > maxWebhookBytes) throw new LogtoWebhookError('invalid_payload', 'The body is larger than 1 MiB.');
-    chunks.push(bytes);
-  }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) body.set(chunk, (offset += chunk.byteLength) - chunk.byteLength);
-  return body;
 }

@@ -36,3 +36,10 @@ export {
   type SyncLogtoUsersProgress,
   type SyncLogtoUsersResult,
 } from './sync-users.js';
+export {
+  createLogtoWebhookReceiver,
+  type LogtoWebhookHandlerOptions,
+  type LogtoWebhookReceiver,
+  type LogtoWebhookReply,
+  type WebhookBody,
+} from './receiver.js';
