@@ -14,6 +14,7 @@ export interface JsonWebKeySet {
  * successful one, never with keys that came from the store or from a static `jwks`. The value
  * written is the key set with `fetchedAt` (milliseconds since the epoch) beside `keys`, so a cold
  * instance knows its age and refreshes it after `jwksMaxAgeMs`; a value without it counts as stale.
+ * A stale warm instance reads the store first and takes a fresher set another instance stored.
  * Errors (a throwing or hanging `get`, a value that is not a key set) are misses, reported to the
  * logger, never request failures. Trust: whoever can write the store can add signing keys.
  *
@@ -156,13 +157,13 @@ let generation = 0;
  * A remote key set shared by every verifier of the process that uses the same URI: one cache,
  * one in-flight request however many requests arrive cold, and re-fetches rate-limited.
  *
- * | state        | when                                          | known kid                   | unknown kid                         |
- * |--------------|-----------------------------------------------|-----------------------------|-------------------------------------|
- * | cold         | no keys yet                                   | load (store, else fetch)    | load; refuse if still unknown       |
- * | failing      | cold, and a fetch failed < 1 s ago            | 503 at once, no request     | 503 at once, no request             |
- * | fresh        | keys fetched < jwksMaxAgeMs ago               | use it                      | re-fetch and wait, then decide      |
- * | stale        | keys older (or from a store, age unknown)     | use it, refresh behind      | re-fetch and wait, then decide      |
- * | cooling down | an unknown kid was re-fetched < cooldown ago  | use it                      | refuse: "will be fetched after N s" |
+ * | state        | when                                  | known kid                                  | unknown kid                         |
+ * |--------------|---------------------------------------|--------------------------------------------|-------------------------------------|
+ * | cold         | no keys yet                           | load (store, else fetch)                   | load; refuse if still unknown       |
+ * | failing      | cold, and a fetch failed < 1 s ago    | 503 at once, no request                    | 503 at once, no request             |
+ * | fresh        | keys fetched < jwksMaxAgeMs ago       | use it                                     | re-fetch and wait, then decide      |
+ * | stale        | keys older, or of unknown age         | use it; refresh behind (store, else fetch) | re-fetch and wait, then decide      |
+ * | cooling down | unknown kid re-fetched < cooldown ago | use it                                     | refuse: "will be fetched after N s" |
  */
 export class RemoteKeySet {
   private readonly cache = new KeyCache();
@@ -192,8 +193,9 @@ export class RemoteKeySet {
       fetchedForThisRequest = (await this.load(context, true)) === 'issuer';
     }
     if (!fetchedForThisRequest && this.isStale() && !this.fetchedRecently()) {
-      // Refreshed in the background: requests go on with the keys we have, even if Logto is slow or down.
-      this.load(context, false).catch(() => undefined);
+      // Refreshed in the background (from the store when another instance refreshed it): requests
+      // go on with the keys we have, even if Logto is slow or down.
+      this.load(context, true).catch(() => undefined);
     }
     let jwk = pickKey(this.cache, header);
     // Logto publishes the Next key before signing with it: an unknown kid means our copy is old,
@@ -243,7 +245,7 @@ export class RemoteKeySet {
     this.fetchedAt = this.unknownKidFetchedAt = this.failedAt = -Infinity;
   }
 
-  /** Loads the key set (a cold one from the store first); concurrent callers share one load. */
+  /** Loads the key set (from the store first, if asked); concurrent callers share one load. */
   private load(context: KeySetContext, fromStore: boolean): Promise<'store' | 'issuer'> {
     this.inflight ??= this.loadOnce(context, fromStore).finally(() => {
       this.inflight = undefined;
@@ -264,11 +266,14 @@ export class RemoteKeySet {
       const problem = checkKeySet(stored);
       if (problem) throw new Error(`the stored value is unusable: ${problem}`);
       const { fetchedAt } = stored as { fetchedAt?: unknown };
-      this.install(stored.keys, typeof fetchedAt === 'number' ? Math.min(fetchedAt, Date.now()) : 0, 'jwksCache', log);
+      // Instances' clocks differ a little; a time further ahead is unknown age, or it would never be stale.
+      const storedAt = typeof fetchedAt === 'number' && fetchedAt <= Date.now() + 60_000 ? Math.min(fetchedAt, Date.now()) : 0;
+      // A cold key set takes any stored set; a stale one only a fresher set than its own.
+      if (!this.isCold() && (storedAt <= this.loadedAt || Date.now() - storedAt > this.settings.maxAgeMs)) return false;
+      this.install(stored.keys, storedAt, 'jwksCache', log);
       return true;
     } catch (error) {
-      const detail = detailOf(error);
-      log('warn', `jwksCache.get for ${this.name} failed, fetching the JWKS instead: ${detail.message}`, detail);
+      this.storeFailed('get', error, log);
       return false;
     }
   }
@@ -288,10 +293,13 @@ export class RemoteKeySet {
     this.install(keys, Date.now(), 'the issuer', log);
     // Awaited (within the timeout): on Workers, a write left running after the response is cancelled.
     const saved = { keys, fetchedAt: this.loadedAt };
-    if (store) await within(this.settings.timeoutMs, () => store.set(this.uri, saved)).catch((error: unknown) => {
-      const detail = detailOf(error);
-      log('warn', `jwksCache.set for ${this.name} failed: ${detail.message}`, detail);
-    });
+    if (store) await within(this.settings.timeoutMs, () => store.set(this.uri, saved)).catch((error: unknown) => this.storeFailed('set', error, log));
+  }
+
+  /** A store failure is a miss, reported as a warning: the JWKS is fetched (get) or simply not shared (set). */
+  private storeFailed(method: 'get' | 'set', error: unknown, log: Log): void {
+    const detail = detailOf(error);
+    log('warn', `jwksCache.${method} for ${this.name} failed: ${detail.message}`, detail);
   }
 
   private install(keys: JWK[], loadedAt: number, source: string, log: Log): void {

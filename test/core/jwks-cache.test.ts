@@ -124,14 +124,15 @@ describe('a stale store cannot pin a key Logto withdrew', () => {
     expect((store.values.get(JWKS_URI) as { fetchedAt: number }).fetchedAt).toBeGreaterThanOrEqual(refreshedAfter);
   });
 
-  it('a fetchedAt in the future counts as now: the set is refreshed after jwksMaxAgeMs, not later', async () => {
-    const store = memoryStore({ keys: jwksOf(currentKey).keys, fetchedAt: Date.now() + 10 * 365 * 86_400_000 });
-    const verify = coldInstance({ jwksCache: store, jwksMaxAgeMs: 60_000 });
-    await verify(await signToken(currentKey));
-    expect(issuer.requests).toBe(0);
-    advance(61_000);
-    await verify(await signToken(currentKey));
-    await vi.waitFor(() => expect(issuer.requests).toBe(1));
+  it('a fetchedAt a little ahead (clock skew) counts as now; far ahead as unknown age, refreshed on first use', async () => {
+    const skewed = memoryStore({ keys: jwksOf(currentKey).keys, fetchedAt: Date.now() + 5_000 });
+    await coldInstance({ jwksCache: skewed })(await signToken(currentKey));
+    expect([issuer.requests, skewed.sets]).toEqual([0, 0]);
+
+    const ahead = memoryStore({ keys: jwksOf(currentKey).keys, fetchedAt: Date.now() + 10 * 365 * 86_400_000 });
+    await coldInstance({ jwksCache: ahead })(await signToken(currentKey));
+    await vi.waitFor(() => expect(ahead.sets).toBe(1));
+    expect(issuer.requests).toBe(1);
   });
 });
 
@@ -153,7 +154,7 @@ describe('store failures are misses, reported to the logger, never request failu
     const verify = coldInstance({ jwksCache: store, logger, jwksTimeoutMs: 200 });
     expect((await verify(await signToken(currentKey))).userId).toBe(USER_ID);
     expect([issuer.requests, sets]).toEqual([1, 1]);
-    expect(logger.messages('warn')).toEqual([expect.stringContaining(`logto-supabase: jwksCache.get for ${JWKS_URI} failed, fetching the JWKS instead: ${reason}`)]);
+    expect(logger.messages('warn')).toEqual([expect.stringContaining(`logto-supabase: jwksCache.get for ${JWKS_URI} failed: ${reason}`)]);
   });
 
   it.each([
@@ -232,5 +233,31 @@ describe('the recipes in examples/jwks-cache', () => {
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
+  });
+});
+
+describe('warm instances refresh through the store too', () => {
+  it('a stale warm instance takes the fresher set another instance stored, without a JWKS request', async () => {
+    const store = memoryStore();
+    const verify = coldInstance({ jwksCache: store, jwksMaxAgeMs: 60_000 });
+    await verify(await signToken(currentKey));
+    expect(issuer.requests).toBe(1);
+    advance(61_000);
+    // Another instance refreshed meanwhile, and Logto had rotated.
+    store.values.set(JWKS_URI, { keys: jwksOf(nextKey).keys, fetchedAt: Date.now() - 1_000 });
+    await verify(await signToken(currentKey));
+    await vi.waitFor(() => expect(store.gets).toBe(2));
+    expect((await verify(await signToken(nextKey))).userId).toBe(USER_ID);
+    expect([issuer.requests, store.sets]).toEqual([1, 1]);
+  });
+
+  it('a stale warm instance fetches when the stored set is no fresher than its own, and writes the result', async () => {
+    const store = memoryStore();
+    const verify = coldInstance({ jwksCache: store, jwksMaxAgeMs: 60_000 });
+    await verify(await signToken(currentKey));
+    advance(61_000);
+    await verify(await signToken(currentKey));
+    await vi.waitFor(() => expect(store.sets).toBe(2));
+    expect(issuer.requests).toBe(2);
   });
 });
