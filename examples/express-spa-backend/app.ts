@@ -2,16 +2,27 @@
  * The backend of the Logto guide's "Native app or SPA" section: the SPA sends its Logto access
  * token; this API verifies it and queries Supabase as that user, so RLS decides what they see.
  */
+import cors from 'cors';
 import express, { type ErrorRequestHandler, type Response } from 'express';
 import type { LogtoSupabaseOptions } from 'logto-supabase';
-import { logtoAuthErrorHandler, logtoSupabase, requireScopes } from 'logto-supabase/express';
+import { logtoAuthErrorHandler, logtoSupabase, requireScopes, supabaseTokenHandler } from 'logto-supabase/express';
 import { caller, isReply, parseNewPost, postColumns, supabaseFailure, type Reply } from '../shared/posts.js';
 
 const send = (res: Response, { status, body }: Reply) => void res.status(status).json(body);
 
-export function createApp(options: LogtoSupabaseOptions): express.Express {
+export interface AppOptions {
+  /** Browser origins allowed to call the API (CORS), e.g. the SPA's `http://localhost:5173`. */
+  corsOrigins?: string[];
+}
+
+export function createApp(options: LogtoSupabaseOptions, { corsOrigins = [] }: AppOptions = {}): express.Express {
   const app = express();
+  // Only the listed origins; the browser sends the Logto token in Authorization, never a cookie.
+  if (corsOrigins.length > 0) app.use(cors({ origin: corsOrigins, allowedHeaders: ['authorization', 'content-type'], maxAge: 600 }));
   app.use(express.json());
+  // The SPA's token exchange: its Logto token for a Supabase JWT it uses with supabase-js directly
+  // (logto-supabase/browser). Mounted before the /api middleware, which it does not need.
+  app.post('/api/supabase-token', supabaseTokenHandler(options));
   // Auth failures go to next(err), answered by logtoAuthErrorHandler() below with status, WWW-Authenticate and JSON.
   app.use('/api', logtoSupabase(options, { onError: 'next' }));
 

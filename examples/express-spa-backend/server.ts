@@ -7,4 +7,6 @@ import { listen } from '../shared/listen.js';
 import { runSample } from '../shared/run-sample.js';
 import { createApp } from './app.js';
 
-await runSample('express-spa-backend', (env, port) => listen(createApp(fromEnv(env)), { port }));
+// CORS_ORIGINS: comma-separated browser origins allowed to call the API, e.g. the SPA's dev server.
+const corsOrigins = process.env.CORS_ORIGINS?.split(',').filter(Boolean);
+await runSample('express-spa-backend', (env, port) => listen(createApp(fromEnv(env), { corsOrigins }), { port }));

@@ -4,40 +4,24 @@
  * component lists her posts only (RLS); the Bearer route handler answers bob's token with his.
  * Needs Debian's `chromium` (apt-get install chromium), driven by playwright-core.
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium } from '../helpers/chromium.js';
 import { startNextSample, type NextSample } from '../../examples/next-app-router/run.js';
 
-const executablePath = '/usr/bin/chromium';
-const hasChromium = existsSync(executablePath);
-if (!hasChromium) {
-  console.warn(`Skipping the Next.js sample test: ${executablePath} is missing (apt-get install chromium).`);
-}
+const chromiumInstalled = hasChromium('the Next.js sample test');
 
 const alicePosts = ["Alice's first post", "Alice's second post"];
 const bobPosts = ["Bob's first post", "Bob's second post"];
 
-describe.skipIf(!hasChromium)('examples/next-app-router (next build + next start + Chromium)', () => {
+describe.skipIf(!chromiumInstalled)('examples/next-app-router (next build + next start + Chromium)', () => {
   let sample: NextSample | undefined;
   let browser: Browser | undefined;
 
   beforeAll(async () => {
     // next build takes 20–120 s depending on the machine; it is skipped when .next is newer than the sources.
     sample = await startNextSample();
-    browser = await chromium.launch({
-      executablePath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 300_000);
 
   afterAll(async () => {

@@ -35,6 +35,11 @@ export const api = {
 export const apps = {
   /** The SPA / native / web app users sign in through (authorization code + PKCE). */
   web: { clientId: 'web0app00000000000001', redirectUris: ['http://127.0.0.1/callback'] },
+  /**
+   * A single-page app (Logto "Single page app": public, PKCE): examples/react-spa. Its redirect
+   * URIs depend on the port it is served on (LocalLogtoOptions.spaRedirectUris).
+   */
+  spa: { clientId: 'spa0app00000000000001' },
   /** A machine-to-machine app allowed to act as the service role. */
   adminJob: {
     clientId: 'm2m0admin000000000001',

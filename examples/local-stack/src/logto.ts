@@ -27,6 +27,8 @@ export interface LocalLogtoOptions {
   redirectUris?: string[];
   /** Post-sign-out redirect URIs for the web app. */
   postLogoutRedirectUris?: string[];
+  /** Sign-in and post-sign-out redirect URIs of the SPA (`apps.spa`); its token requests are allowed cross-origin from their origins. */
+  spa?: { redirectUris: string[]; postLogoutRedirectUris: string[] };
   /**
    * Claims added to every JWT access token, as Logto's custom access token claims script does
    * (e.g. `{ role: 'authenticated' }` for Supabase third-party auth). Built-in claims win.
@@ -162,6 +164,20 @@ export async function startLocalLogto(options: LocalLogtoOptions = {}): Promise<
               token_endpoint_auth_method: 'none',
               id_token_signed_response_alg: 'ES384',
             },
+            ...(options.spa
+              ? [
+                  {
+                    client_id: apps.spa.clientId,
+                    grant_types: ['authorization_code', 'refresh_token'],
+                    response_types: ['code'],
+                    redirect_uris: options.spa.redirectUris,
+                    post_logout_redirect_uris: options.spa.postLogoutRedirectUris,
+                    // A public client: oidc-provider then allows CORS from its redirect URIs' origins, as Logto does for SPAs.
+                    token_endpoint_auth_method: 'none',
+                    id_token_signed_response_alg: 'ES384',
+                  },
+                ]
+              : []),
             ...m2mApps.map(({ clientId, clientSecret }) => ({
               client_id: clientId,
               client_secret: clientSecret,
@@ -172,6 +188,9 @@ export async function startLocalLogto(options: LocalLogtoOptions = {}): Promise<
             })),
           ],
           clientDefaults: { id_token_signed_response_alg: 'ES384' },
+          // Browsers may call the token endpoint from a public client's redirect origins (Logto's SPA apps).
+          clientBasedCORS: (_ctx: KoaContextWithOIDC, origin: string, client: Client) =>
+            client.clientAuthMethod === 'none' && client.redirectUris.some((uri) => new URL(uri).origin === origin),
           enabledJWA: { idTokenSigningAlgValues: ['ES384'] },
           scopes: oidcScopes,
           claims: { openid: ['sub'], profile: ['name', 'username'] },

@@ -14,6 +14,8 @@ declare module 'oidc-provider' {
 
   export interface Client {
     clientId: string;
+    clientAuthMethod: string;
+    redirectUris: string[];
     grantTypeAllowed(grantType: string): boolean;
   }
 
