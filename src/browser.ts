@@ -102,11 +102,11 @@ function exchangedToken(endpoint: string, getAccessToken: BrowserSupabaseOptions
  *
  * @throws {LogtoSupabaseConfigError} when an option is missing (e.g. `tokenEndpoint` in mint mode).
  * @example
- * const { getAccessToken } = useLogto();
+ * // logtoClient: @logto/browser's LogtoClient, or useLogto() from @logto/react
  * const supabase = createBrowserSupabaseClient({
  *   url: 'https://<project-ref>.supabase.co',
  *   anonKey: 'sb_publishable_…',
- *   getAccessToken: () => getAccessToken('https://api.example.com'),
+ *   getAccessToken: () => logtoClient.getAccessToken('https://api.example.com'),
  *   tokenEndpoint: '/api/supabase-token',
  * });
  * const { data: posts } = await supabase.from('posts').select('*');
