@@ -119,10 +119,16 @@ export function checkServiceRoleKey(key: string | undefined, option = 'supabase.
 export function createServiceRoleClient<Database = any>(
   supabase: Pick<SupabaseOptions, 'url' | 'serviceRoleKey' | 'clientOptions'>,
 ): SupabaseClient<Database> {
+  const { url, key, clientOptions } = resolveServiceRoleOptions(supabase);
+  return makeClient<Database>(url, key, serverClientOptions(clientOptions, undefined));
+}
+
+/** Checks what a service-role client needs: a URL and a secret key, on a server. */
+function resolveServiceRoleOptions(supabase: Parameters<typeof createServiceRoleClient>[0]): { url: string; key: string; clientOptions: ClientOptions } {
   if (typeof supabase !== 'object' || supabase === null) {
     throw configError('supabase', 'Supabase options are required: { url, serviceRoleKey }.');
   }
   const url = checkSupabaseUrl(supabase.url, 'supabase.url');
   const key = checkServiceRoleKey(supabase.serviceRoleKey);
-  return makeClient<Database>(url, key, serverClientOptions((supabase.clientOptions ?? {}) as ClientOptions, undefined));
+  return { url, key, clientOptions: (supabase.clientOptions ?? {}) as ClientOptions };
 }

@@ -1,3 +1,5 @@
+import { configError } from '../core/errors.js';
+
 /**
  * The namespace of the UUIDs this library derives from Logto ids, unless `supabase.jwt.uuidNamespace`
  * names another; `logto.uuid_of(text)` in the package's SQL has the same default. It is itself the
@@ -20,14 +22,14 @@ const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16)
  *
  * @param logtoSub a Logto user id (or, for a machine token, its client id)
  * @param namespace the namespace UUID, default the library's (`supabase.jwt.uuidNamespace` if you set one)
- * @throws {TypeError} when `logtoSub` is empty or `namespace` is not a UUID
+ * @throws {LogtoSupabaseConfigError} when `logtoSub` is empty (`option: 'logtoSub'`) or `namespace` is not a UUID (`option: 'namespace'`)
  * @example
  * import { logtoUserUuid } from 'logto-supabase';
  * const owner = await logtoUserUuid('x8cz2kbne6i5'); // the `owner` Storage writes for this user
  */
 export async function logtoUserUuid(logtoSub: string, namespace: string = defaultUuidNamespace): Promise<string> {
-  if (typeof logtoSub !== 'string' || logtoSub === '') throw new TypeError('logtoUserUuid: the Logto id must be a non-empty string.');
-  if (!isUuid(namespace)) throw new TypeError('logtoUserUuid: the namespace must be a UUID (8-4-4-4-12 hexadecimal digits).');
+  if (typeof logtoSub !== 'string' || logtoSub === '') throw configError('logtoSub', 'must be a non-empty Logto id.');
+  if (!isUuid(namespace)) throw configError('namespace', 'must be a UUID (8-4-4-4-12 hexadecimal digits).');
   const name = new TextEncoder().encode(logtoSub);
   const input = new Uint8Array(16 + name.length);
   input.set(namespace.replaceAll('-', '').match(/../g)!.map((pair) => parseInt(pair, 16)));

@@ -122,6 +122,8 @@ describe('createLogtoVerifier validates the Logto options', () => {
     ['a jwksCache that is a Map-like string', { jwksCache: 'redis://cache' }, 'jwksCache', 'must be a store with get(uri) and set(uri, jwks) methods (sync or async).'],
     ['a logger that is a function', { logger: console.log }, 'logger', 'must be an object with warn/error/info/debug methods, e.g. console or a pino logger.'],
     ['a cache size of zero', { cache: { maxEntries: 0 } }, 'cache.maxEntries', 'must be a whole number of 1 or more (or set cache: false).'],
+    ['a cache that is true', { cache: true }, 'cache', 'must be false or { maxEntries }.'],
+    ['a fractional cache size', { cache: { maxEntries: 2.5 } }, 'cache.maxEntries', 'must be a whole number of 1 or more (or set cache: false).'],
   ];
 
   it.each(cases)('refuses %s', (_name, overrides, option, message) => {
@@ -135,6 +137,11 @@ describe('createLogtoVerifier validates the Logto options', () => {
       'is the Logto endpoint without "/oidc" (the issuer is derived as `${endpoint}/oidc`).',
     );
     expectConfigError(() => createLogtoSupabase(bridgeOptions({ logto: logto({ algorithms: ['none'] }) })), 'logto.algorithms', algorithmsMessage('"none"'));
+    expectConfigError(
+      () => createLogtoSupabase(bridgeOptions({ logto: logto({ cache: { maxEntries: 0 } }) })),
+      'logto.cache.maxEntries',
+      'must be a whole number of 1 or more (or set cache: false).',
+    );
   });
 
   it('needs no endpoint when issuer and jwks are given (static keys on the edge)', async () => {

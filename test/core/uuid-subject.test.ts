@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createLogtoSupabase,
   fromEnv,
+  LogtoSupabaseConfigError,
   logtoUserUuid,
   signSupabaseJwt,
   verifyLogtoToken,
@@ -51,10 +52,12 @@ describe('logtoUserUuid is RFC 9562 UUIDv5', () => {
     expect(a).not.toBe(b);
   });
 
-  it('refuses an empty id and a namespace that is not a UUID, with a TypeError', async () => {
-    await expect(logtoUserUuid('')).rejects.toThrowError(new TypeError('logtoUserUuid: the Logto id must be a non-empty string.'));
+  it('refuses an empty id and a namespace that is not a UUID with a typed error naming the argument, never a bare TypeError', async () => {
+    const empty = await logtoUserUuid('').catch((error: unknown) => error);
+    expect(empty).toBeInstanceOf(LogtoSupabaseConfigError);
+    expect(empty).toEqual(new LogtoSupabaseConfigError('logtoSub', 'must be a non-empty Logto id.'));
     await expect(logtoUserUuid(USER_ID, 'not-a-uuid')).rejects.toThrowError(
-      new TypeError('logtoUserUuid: the namespace must be a UUID (8-4-4-4-12 hexadecimal digits).'),
+      new LogtoSupabaseConfigError('namespace', 'must be a UUID (8-4-4-4-12 hexadecimal digits).'),
     );
   });
 });
