@@ -7,7 +7,9 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose';
-import type { LogtoSupabaseOptions } from 'logto-supabase';
+import type { LogtoSupabaseOptions, SupabaseTokenResponse } from 'logto-supabase';
+import { createBrowserSupabaseClient } from 'logto-supabase/browser';
+import WebSocket from 'ws';
 import { createApp } from './express-spa-backend/app.js';
 import { createApp as createFastifyApp } from './fastify/app.js';
 import { api, apps, users } from './local-stack/src/fixtures.js';
@@ -215,6 +217,33 @@ async function readPostsThroughFastify(step: Step, { backend }: Context, options
   }
 }
 
+/** A SPA's way: the backend exchanges the Logto token, the browser client queries Supabase itself. */
+async function browserReadsSupabase(step: Step, { stack, backend, supabase }: Context, token: string): Promise<void> {
+  const tokenEndpoint = `${backend.url}/api/supabase-token`;
+  const exchange = await callApi<SupabaseTokenResponse>(backend.url, 'POST', '/api/supabase-token', { token });
+  const claims = decodeJwt(exchange.body.access_token);
+  const browser = createBrowserSupabaseClient({
+    url: stack.supabase.url,
+    anonKey: stack.supabase.anonKey,
+    getAccessToken: async () => token,
+    tokenEndpoint,
+    // Node stands in for the browser: supabase-js' own fetch (recorded) and a WebSocket.
+    clientOptions: { global: { fetch: supabase.fetch }, realtime: { transport: WebSocket as never } },
+  });
+  supabase.take();
+  const { data, error } = await browser.from('posts').select('id, user_id, title').order('id');
+  const [call] = supabase.take();
+  const rows = (data ?? []) as Post[];
+  step
+    .show('browser → backend', 'exchange', { method: 'POST', path: '/api/supabase-token', status: exchange.status }, `POST /api/supabase-token with Alice's Logto token → HTTP ${exchange.status}`)
+    .show('backend answered', 'issued', { ...pick(claims, ['sub', 'role', 'aud']), expires_in: exchange.body.expires_in, cacheControl: exchange.headers.get('cache-control') }, `a Supabase JWT · ${claimsText(claims, ['sub', 'role'])} · Cache-Control ${exchange.headers.get('cache-control')}`)
+    .show('browser → Supabase', 'supabaseRequest', call && { method: call.method, path: call.path, status: call.status }, supabaseCallText(call))
+    .rows('rows', rows)
+    .expect('the exchange answers a JWT for Alice, never cached', [exchange.status, claims.sub, claims.role, exchange.headers.get('cache-control')], [200, users.alice.id, 'authenticated', 'no-store'])
+    .expect('the browser sent that JWT to Supabase', call?.claims?.sub, users.alice.id)
+    .expect('RLS returned exactly Alice’s 2 posts', [error, userIds(rows)], [null, [users.alice.id, users.alice.id]]);
+}
+
 async function writeAsSomeoneElse(step: Step, { backend, supabase }: Context, aliceToken: string, bobToken: string): Promise<void> {
   const post = { title: 'Written in Bob’s name', user_id: users.bob.id };
   supabase.take();
@@ -334,6 +363,9 @@ async function main(): Promise<boolean> {
     });
     await run('bob-reads-posts', 'Bob’s app asks the backend for posts', (step) => readPosts(step, context, 'bob', bobToken));
     await run('fastify-reads-posts', 'The same request through the Fastify sample', (step) => readPostsThroughFastify(step, context, options, aliceToken));
+    await run('alice-browser-reads-supabase', 'Alice’s browser exchanges her token and reads Supabase itself', (step) =>
+      browserReadsSupabase(step, context, aliceToken),
+    );
     await run('alice-writes-as-bob', 'Alice tries to write a post in Bob’s name', (step) =>
       writeAsSomeoneElse(step, context, aliceToken, bobToken),
     );

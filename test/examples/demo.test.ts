@@ -65,6 +65,7 @@ describe('npm run demo -- --json', () => {
       'bob-signs-in',
       'bob-reads-posts',
       'fastify-reads-posts',
+      'alice-browser-reads-supabase',
       'alice-writes-as-bob',
       'm2m-admin-job',
       'm2m-reporter',
@@ -95,6 +96,14 @@ describe('npm run demo -- --json', () => {
     expect(facts.status).toBe(200);
     expect(userIds(facts.rows)).toEqual([alice, alice]);
     expect(checks.every((check) => check.ok)).toBe(true);
+  });
+
+  it('lets Alice’s browser read her 2 posts from Supabase with the exchanged JWT', () => {
+    const { facts } = step('alice-browser-reads-supabase');
+    expect(facts.exchange).toMatchObject({ status: 200 });
+    expect(facts.issued).toMatchObject({ sub: alice, role: 'authenticated', aud: 'authenticated', cacheControl: 'no-store' });
+    expect(facts.supabaseRequest).toMatchObject({ method: 'GET', status: 200 });
+    expect(userIds(facts.rows)).toEqual([alice, alice]);
   });
 
   it('refuses Alice’s write in Bob’s name with 403', () => {
