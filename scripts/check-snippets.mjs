@@ -36,6 +36,7 @@ declare const app: import('koa');
 declare const router: { get(path: string, ...middleware: import('koa').Middleware[]): void; post(path: string, ...middleware: import('koa').Middleware[]): void };
 declare const createPost: import('koa').Middleware;`,
   'logto-supabase/hono': `${common}
+declare const app: import('hono').Hono<{ Bindings: Record<string, string> }>;
 declare const createPost: import('hono').MiddlewareHandler;`,
   'logto-supabase/fastify': `${common}
 declare const app: import('fastify').FastifyInstance;`,
@@ -44,8 +45,14 @@ declare const logtoConfig: import('@logto/next').LogtoNextConfig;
 declare const getLogtoContext: typeof import('@logto/next/server-actions').getLogtoContext;
 declare const createPost: import('logto-supabase/next').LogtoSupabaseRouteHandler<unknown>;`,
   'logto-supabase/browser': `${common}
-declare const logtoClient: { getAccessToken(resource: string): Promise<string | null> };`,
-  'logto-supabase/sql': common,
+declare const logtoClient: { getAccessToken(resource: string): Promise<string | null> };
+declare const useLogto: typeof import('@logto/react').useLogto;`,
+  'logto-supabase/sql': `${common}
+declare const sql: { unsafe(query: string): Promise<unknown> };`,
+  'logto-supabase/webhooks': `${common}
+declare const signingKey: string;
+declare const rawBody: string;
+declare const headers: Headers;`,
 };
 
 const modes = {
@@ -84,23 +91,41 @@ function exportedNames(text) {
 
 function exampleSnippets() {
   const entries = entryFiles();
-  const core = exportedNames(readFileSync(join(root, 'dist', 'index.d.ts'), 'utf8'));
+  // An example may use its own entry's exports, the core's and the webhooks' (what an app imports beside it).
+  const shared = ['logto-supabase', 'logto-supabase/webhooks'].filter((name) => entries.some(([entry]) => entry === name));
+  const exportsOf = (name) => exportedNames(readFileSync(join(root, 'dist', `${entries.find(([entry]) => entry === name)[1]}.d.ts`), 'utf8'));
   const snippets = [];
   for (const [name, file] of entries) {
     const dts = readFileSync(join(root, 'dist', `${file}.d.ts`), 'utf8');
     const own = exportedNames(dts);
-    const fromCore = name === 'logto-supabase' ? [] : core.filter((n) => !own.includes(n));
     for (const [index, example] of examplesOf(dts).entries()) {
       const imported = importedNames(example);
+      const taken = new Set([...own, ...imported]);
       const importList = (names, from) => {
         const missing = names.filter((n) => !imported.has(n));
+        missing.forEach((n) => taken.add(n));
         return missing.length ? `import { ${missing.join(', ')} } from '${from}';` : '';
       };
-      const imports = `${importList(own, name)}\n${importList(fromCore, 'logto-supabase')}`;
-      snippets.push({ where: `dist/${file}.d.ts @example ${index + 1}`, ext: 'ts', preamble: `${imports}\n${assumed[name] ?? common}`, code: example });
+      const imports = [
+        importList(own, name),
+        ...shared.filter((entry) => entry !== name).map((entry) => importList(exportsOf(entry).filter((n) => !taken.has(n)), entry)),
+      ].join('\n');
+      const context = withoutDeclaredBy(example, assumed[name] ?? common);
+      snippets.push({ where: `dist/${file}.d.ts @example ${index + 1}`, ext: 'ts', preamble: `${imports}\n${context}`, code: example });
     }
   }
   return snippets;
+}
+
+/** The assumed declarations, less those of names the example declares itself. */
+function withoutDeclaredBy(code, declarations) {
+  return declarations
+    .split('\n')
+    .filter((line) => {
+      const name = /declare const (\w+)/.exec(line)?.[1];
+      return !name || !new RegExp(`\\b(const|let|var|function|class)\\s+${name}\\b`).test(code);
+    })
+    .join('\n');
 }
 
 /** Names an example imports itself (they are not imported for it again). */

@@ -129,6 +129,8 @@ const expressRawLine = "mount express.raw({ type: 'application/json' }) on the w
  * `express.json()` parsed it first, it answers 500 naming that line.
  *
  * @example
+ * import express from 'express';
+ *
  * app.post('/webhooks/logto', express.raw({ type: 'application/json' }), logtoWebhookHandler({
  *   signingKey: process.env.LOGTO_WEBHOOK_SIGNING_KEY!,
  *   sync: createLogtoUserSync({ supabase: { url: process.env.SUPABASE_URL!, serviceRoleKey: process.env.SUPABASE_SERVICE_ROLE_KEY! } }),

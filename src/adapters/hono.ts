@@ -53,8 +53,11 @@ async function answeringAuthErrors(c: Context, run: () => Promise<void>): Promis
  * sets `c.get('auth')` and `c.get('supabase')`.
  *
  * @example
- * const app = new Hono<{ Bindings: Record<string, string>; Variables: LogtoSupabaseVariables }>();
- * app.use('/api/*', logtoSupabase((c) => fromEnv(c.env)));
+ * import { Hono } from 'hono';
+ * import { fromEnv } from 'logto-supabase';
+ *
+ * const app = new Hono<LogtoSupabaseEnv>();
+ * app.use('/api/*', logtoSupabase((c) => fromEnv(c.env))); // Workers bindings; process.env on Node
  * app.get('/api/posts', async (c) => c.json((await c.get('supabase').from('posts').select()).data));
  */
 export function logtoSupabase<E extends Env = Env>(
@@ -109,7 +112,11 @@ export function supabaseTokenHandler<E extends Env = Env>(options: HonoLogtoSupa
  * status. Pass `(c) => options` to read the signing key from `c.env` on Workers.
  *
  * @example
- * app.post('/webhooks/logto', logtoWebhookHandler((c) => ({
+ * import { Hono } from 'hono';
+ *
+ * type Bindings = { LOGTO_WEBHOOK_SIGNING_KEY: string; SUPABASE_URL: string; SUPABASE_SERVICE_ROLE_KEY: string };
+ * const webhooks = new Hono<{ Bindings: Bindings }>();
+ * webhooks.post('/webhooks/logto', logtoWebhookHandler<{ Bindings: Bindings }>((c) => ({
  *   signingKey: c.env.LOGTO_WEBHOOK_SIGNING_KEY,
  *   sync: createLogtoUserSync({ supabase: { url: c.env.SUPABASE_URL, serviceRoleKey: c.env.SUPABASE_SERVICE_ROLE_KEY } }),
  * })));

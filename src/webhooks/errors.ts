@@ -13,11 +13,15 @@ const statusOf: Record<LogtoWebhookErrorCode, number> = {
  * `message` is safe to send back: it never holds the signing key or the body.
  *
  * @example
- * try {
- *   const event = await verifyLogtoWebhook(await request.arrayBuffer(), request.headers, signingKey);
- * } catch (error) {
- *   if (error instanceof LogtoWebhookError) return error.toResponse();
- *   throw error;
+ * export async function POST(request: Request): Promise<Response> {
+ *   try {
+ *     const event = await verifyLogtoWebhook(await request.arrayBuffer(), request.headers, signingKey);
+ *     console.log(event.event);
+ *     return new Response(null, { status: 204 });
+ *   } catch (error) {
+ *     if (error instanceof LogtoWebhookError) return error.toResponse();
+ *     throw error;
+ *   }
  * }
  */
 export class LogtoWebhookError extends Error {
