@@ -1,12 +1,12 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { missingScopes } from './core/assert-scopes.js';
 import { assertNotExpired, type LogtoAuth } from './core/auth.js';
-import { extractBearerToken, type BearerSource } from './core/bearer.js';
+import { extractBearerToken, uncheckedBearerToken, type BearerSource } from './core/bearer.js';
 import { configError, LogtoAuthError } from './core/errors.js';
 import { withoutCredentials } from './core/jwks.js';
 import { resolveLogger, type Log, type LogtoSupabaseLogger } from './core/log.js';
 import { resolveVerifierOptions, scopeList, type LogtoVerifierOptions, type ResolvedVerifierOptions } from './core/options.js';
-import { showInLogsAs } from './core/redact.js';
+import { inspectCustom, showInLogsAs } from './core/redact.js';
 import { verifierFor } from './core/verify.js';
 import {
   assertThirdPartyRole,
@@ -164,49 +164,78 @@ function resolveServiceRoleMachines(machines: LogtoSupabaseOptions['machines']):
  */
 export function createLogtoSupabase(options: LogtoSupabaseOptions): LogtoSupabase {
   const { logto, supabase: resolved, serviceRole, optional, log } = resolveBridgeOptions(options);
-  const verify = verifierFor(logto);
+  const verifier = verifierFor(logto);
   const supabase = options.supabase;
   const { mode, signing } = resolved;
   const keyKind = signing ? `minting with the ${signing.alg === 'HS256' ? 'legacy JWT secret (HS256)' : `${signing.alg} signing key "${signing.kid}"`}` : 'forwarding Logto tokens';
   log('info', `Supabase at ${withoutCredentials(supabase.url).split('/')[2]}, mode ${mode}, ${keyKind}`);
 
-  const userClients = new UserClientCache(supabase);
+  const userAccess = (auth: LogtoAuth): SupabaseAccess => (auth.isMachine ? 'machine' : 'user');
+  const userClients = new UserClientCache(supabase, (auth) => summaryOf(userAccess(auth), auth));
   let serviceClient: SupabaseClient | undefined;
   let anonClient: SupabaseClient | undefined;
+  const makeAnonClient = () => (anonClient ??= showInLogsAs(createAnonSupabaseClient(supabase), () => summaryOf('anon', null)));
+  const makeServiceClient = () => (serviceClient ??= showInLogsAs(createServiceRoleClient(supabase), () => summaryOf('service_role', null)));
 
   const isServiceRole = (auth: LogtoAuth) =>
     auth.isMachine && serviceRole.clientIds.has(auth.clientId) && missingScopes(auth, serviceRole.scopes).length === 0;
+  const accessOf = (auth: LogtoAuth | null): SupabaseAccess => (auth === null ? 'anon' : isServiceRole(auth) ? 'service_role' : userAccess(auth));
 
   const supabaseFor: LogtoSupabase['supabaseFor'] = (auth) => {
-    if (auth === null) return { access: 'anon', client: () => (anonClient ??= createAnonSupabaseClient(supabase)) };
-    if (isServiceRole(auth)) return { access: 'service_role', client: () => (serviceClient ??= createServiceRoleClient(supabase)) };
-    return { access: auth.isMachine ? 'machine' : 'user', client: () => userClients.get(auth) };
+    const access = accessOf(auth);
+    if (access === 'anon') return { access, client: makeAnonClient };
+    if (access === 'service_role') return { access, client: makeServiceClient };
+    return { access, client: () => userClients.get(auth!) };
   };
 
-  const verifyForSupabase = async (token: string) => {
-    const auth = await verify(token);
+  /** A request's client: the one made before (a repeated token), else a stand-in that makes it on first use. */
+  const clientOf = (auth: LogtoAuth | null, access: SupabaseAccess): SupabaseClient => {
+    if (access === 'anon') return anonClient ?? lazySupabaseClient(makeAnonClient, summaryOf(access, null));
+    // One service-role client for every allowlisted machine: the stand-in names each request's.
+    if (access === 'service_role') return lazySupabaseClient(makeServiceClient, summaryOf(access, auth));
+    return userClients.made(auth!) ?? lazySupabaseClient(() => userClients.get(auth!), summaryOf(access, auth));
+  };
+
+  const authenticated = (auth: LogtoAuth | null): Authenticated => {
+    const access = accessOf(auth);
+    return new Authentication(auth, access, clientOf(auth, access));
+  };
+
+  const checkForSupabase = (auth: LogtoAuth) => {
     // Inside the clock tolerance but past exp: no JWT can be minted for it, nor should it be forwarded.
     assertNotExpired(auth);
     // An allowlisted machine uses the service key: its token never reaches Supabase, so needs no role.
     if (mode === 'third-party' && !isServiceRole(auth)) assertThirdPartyRole(auth.claims.role);
     return auth;
   };
+  const verifyForSupabase = async (token: string) => checkForSupabase(await verifier.verify(token));
 
-  const authenticate: LogtoSupabase['authenticate'] = async (source) => {
+  const authenticateNow = (source: BearerSource): Authenticated | Promise<Authenticated> => {
+    // A token seen before is answered now: no parsing, no promise.
+    const seen = uncheckedBearerToken(source);
+    const known = seen === undefined ? undefined : verifier.cached(seen);
+    if (known) return authenticated(checkForSupabase(known));
     let token: string;
     try {
       token = extractBearerToken(source);
     } catch (error) {
-      if (optional && error instanceof LogtoAuthError && error.code === 'missing_token') return lazily(null, supabaseFor(null));
+      if (optional && error instanceof LogtoAuthError && error.code === 'missing_token') return authenticated(null);
       throw error;
     }
-    const auth = await verifyForSupabase(token);
-    return lazily(auth, supabaseFor(auth));
+    return verifier.verify(token).then((auth) => authenticated(checkForSupabase(auth)));
+  };
+
+  const authenticate: LogtoSupabase['authenticate'] = (source) => {
+    try {
+      return Promise.resolve(authenticateNow(source));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
 
   const exchange: LogtoSupabase['exchange'] = async (source) => {
     if (mode === 'third-party') throw thirdPartyExchangeError();
-    const auth = await verify(extractBearerToken(source));
+    const auth = await verifier.verify(extractBearerToken(source));
     const { jwt, expiresAt } = await cachedMintedJwt(auth, resolved);
     return {
       access_token: jwt,
@@ -217,7 +246,47 @@ export function createLogtoSupabase(options: LogtoSupabaseOptions): LogtoSupabas
     };
   };
 
-  return { mode, authenticate, verify: verifyForSupabase, supabaseFor, exchange };
+  const bridge: LogtoSupabase = { mode, authenticate, verify: verifyForSupabase, supabaseFor, exchange };
+  immediate.set(bridge, { authenticate, authenticateNow });
+  return bridge;
+}
+
+/** What logs and JSON show of a request's access: who and how, never the token, a claim or a key. */
+const summaryOf = (access: SupabaseAccess, auth: LogtoAuth | null) => ({ access, subject: auth?.subject ?? null });
+
+/**
+ * The result of `authenticate`. Logged or serialized, it and its client show only who and how
+ * (`{ access, subject }`): never the token, a claim or the service-role key.
+ */
+class Authentication implements Authenticated {
+  constructor(
+    public auth: LogtoAuth | null,
+    public access: SupabaseAccess,
+    public supabase: SupabaseClient,
+  ) {}
+
+  toJSON() {
+    return summaryOf(this.access, this.auth);
+  }
+
+  [inspectCustom]() {
+    return this.toJSON();
+  }
+}
+
+export type Authenticator = (source: BearerSource) => Authenticated | Promise<Authenticated>;
+
+/** Bridges made by createLogtoSupabase, with their path that answers a cached token without a promise. */
+const immediate = new WeakMap<LogtoSupabase, { authenticate: LogtoSupabase['authenticate']; authenticateNow: Authenticator }>();
+
+/**
+ * How an adapter authenticates a request with `bridge`: synchronously when the token is in the
+ * cache (a result, or a thrown error), else a promise. A bridge made elsewhere, or whose
+ * `authenticate` was replaced, is called through its `authenticate`.
+ */
+export function authenticatorOf(bridge: LogtoSupabase): Authenticator {
+  const own = immediate.get(bridge);
+  return own && own.authenticate === bridge.authenticate ? own.authenticateNow : (source) => bridge.authenticate(source);
 }
 
 /** Why third-party mode has no token exchange. */
@@ -226,13 +295,3 @@ export const thirdPartyExchangeError = () =>
     'supabase.mode',
     'is "third-party": there is nothing to exchange, the browser sends the Logto token to Supabase itself. Use createBrowserSupabaseClient({ mode: "third-party" }) and no token endpoint, or switch to mode "mint".',
   );
-
-/**
- * The result of `authenticate`. Logged or serialized, it and its client show only who and how
- * (`{ access, subject }`): never the token, a claim or the service-role key.
- */
-function lazily(auth: LogtoAuth | null, { access, client }: ReturnType<LogtoSupabase['supabaseFor']>): Authenticated {
-  const summary = { access, subject: auth?.subject ?? null };
-  return showInLogsAs({ auth, access, supabase: lazySupabaseClient(client, summary) }, () => summary);
-}
-

@@ -8,8 +8,9 @@ import {
   logtoWebhookReceiver,
   requireAuthScopes,
   tokenExchangeBridge,
-  toLogtoSupabase,
   type LogtoWebhookHandlerOptions,
+  authenticatorFor,
+  onAuthenticated,
   type Reply,
 } from './shared.js';
 import type { LogtoAuth } from '../core/auth.js';
@@ -56,15 +57,16 @@ export function logtoSupabase(
   options: (LogtoSupabaseOptions & ExpressAdapterOptions) | LogtoSupabase,
   { onError = (options as ExpressAdapterOptions).onError ?? 'respond' }: ExpressAdapterOptions = {},
 ): RequestHandler {
-  const bridge = toLogtoSupabase(options);
+  const authenticate = authenticatorFor(options);
   return (req: Request, res: Response, next: NextFunction) => {
-    bridge.authenticate(req).then(
+    onAuthenticated(
+      () => authenticate(req),
       ({ auth, supabase }) => {
         req.auth = auth;
         req.supabase = supabase;
         next();
       },
-      (error: unknown) => {
+      (error) => {
         if (isLogtoAuthError(error) && onError === 'respond') respond(res, error);
         else next(error);
       },

@@ -12,11 +12,12 @@ import type {
 import type { LogtoSupabase, LogtoSupabaseOptions } from '../bridge.js';
 import {
   answerTokenExchange,
+  authenticatorFor,
   authErrorReply,
   logtoWebhookReceiver,
+  onAuthenticated,
   requireAuthScopes,
   tokenExchangeBridge,
-  toLogtoSupabase,
   type LogtoWebhookHandlerOptions,
   type Reply,
 } from './shared.js';
@@ -68,17 +69,25 @@ function answeringThrownAuthErrors(own: RouteErrorHandler | undefined): RouteErr
 }
 
 const plugin: FastifyPluginAsync<FastifyLogtoSupabaseOptions> = async (fastify, options) => {
-  const bridge = toLogtoSupabase(options);
+  const authenticate = authenticatorFor(options);
   // `null`: Fastify 5 refuses reference types as request decorators (they would be shared by every request).
   if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', null);
   if (!fastify.hasRequestDecorator('supabase')) fastify.decorateRequest('supabase', null);
-  fastify.addHook('onRequest', (request, reply) =>
-    answeringAuthErrors(reply, async () => {
-      const { auth, supabase } = await bridge.authenticate(request.raw);
-      request.auth = auth;
-      request.supabase = supabase;
-    }),
-  );
+  // Callback style: a cached token goes on in this same tick, without a promise.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    onAuthenticated(
+      () => authenticate(request.raw),
+      ({ auth, supabase }) => {
+        request.auth = auth;
+        request.supabase = supabase;
+        done();
+      },
+      (error) => {
+        if (isLogtoAuthError(error)) send(reply, authErrorReply(error));
+        else done(error as Error);
+      },
+    );
+  });
   // A route-level error handler, not `setErrorHandler`: the app's own error handler stays in place
   // (Fastify 5 warns, or throws, when a scope's error handler is set twice).
   fastify.addHook('onRoute', (route) => {

@@ -1,5 +1,5 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
-import type { Context, Env, Handler, MiddlewareHandler } from 'hono';
+import type { Context, Env, Handler, MiddlewareHandler, Next } from 'hono';
 import type { LogtoSupabase, LogtoSupabaseOptions } from '../bridge.js';
 import {
   answerTokenExchange,
@@ -7,8 +7,9 @@ import {
   replyToResponse,
   requireAuthScopes,
   tokenExchangeBridge,
-  toLogtoSupabase,
   type LogtoWebhookHandlerOptions,
+  authenticatorFor,
+  onAuthenticated,
 } from './shared.js';
 import type { LogtoAuth } from '../core/auth.js';
 import { isLogtoAuthError } from '../core/errors.js';
@@ -32,13 +33,18 @@ export type HonoLogtoSupabaseOptions<E extends Env = Env> =
 
 export type { LogtoAuth, LogtoSupabaseOptions, LogtoWebhookHandlerOptions };
 
-/** Answers a `LogtoAuthError` from the middleware or the handlers after it; others propagate. */
-async function answeringAuthErrors(c: Context, run: () => Promise<void>): Promise<Response | void> {
+/** A `LogtoAuthError` as its response; other errors propagate. */
+function authErrorResponse(error: unknown): Response {
+  if (!isLogtoAuthError(error)) throw error;
+  return error.toResponse();
+}
+
+/** Runs the rest of the chain, answering a `LogtoAuthError` it throws or Hono kept on the context. */
+async function continueAnsweringAuthErrors(c: Context, next: Next): Promise<Response | void> {
   try {
-    await run();
+    await next();
   } catch (error) {
-    if (!isLogtoAuthError(error)) throw error;
-    return error.toResponse();
+    return authErrorResponse(error);
   }
   // Hono catches handler errors itself and keeps them on the context.
   if (isLogtoAuthError(c.error)) {
@@ -63,15 +69,18 @@ async function answeringAuthErrors(c: Context, run: () => Promise<void>): Promis
 export function logtoSupabase<E extends Env = Env>(
   options: HonoLogtoSupabaseOptions<E>,
 ): MiddlewareHandler<E & { Variables: LogtoSupabaseVariables }> {
-  const fixed = typeof options === 'function' ? undefined : toLogtoSupabase(options);
-  return (c, next) =>
-    answeringAuthErrors(c, async () => {
-      const bridge = fixed ?? toLogtoSupabase((options as (c: Context<E>) => LogtoSupabaseOptions | LogtoSupabase)(c as Context<E>));
-      const { auth, supabase } = await bridge.authenticate(c.req.raw);
-      c.set('auth', auth);
-      c.set('supabase', supabase);
-      await next();
-    });
+  const fixed = typeof options === 'function' ? undefined : authenticatorFor(options);
+  const perRequest = options as (c: Context<E>) => LogtoSupabaseOptions | LogtoSupabase;
+  return async (c, next) =>
+    onAuthenticated(
+      () => (fixed ?? authenticatorFor(perRequest(c as Context<E>)))(c.req.raw),
+      ({ auth, supabase }) => {
+        c.set('auth', auth);
+        c.set('supabase', supabase);
+        return continueAnsweringAuthErrors(c, next);
+      },
+      authErrorResponse,
+    );
 }
 
 /**
@@ -81,11 +90,14 @@ export function logtoSupabase<E extends Env = Env>(
  * app.post('/api/posts', requireScopes('write:posts'), createPost);
  */
 export function requireScopes<E extends Env = Env>(...scopes: string[]): MiddlewareHandler<E & { Variables: LogtoSupabaseVariables }> {
-  return (c, next) =>
-    answeringAuthErrors(c, async () => {
+  return async (c, next) => {
+    try {
       requireAuthScopes(c.get('auth'), scopes);
-      await next();
-    });
+    } catch (error) {
+      return authErrorResponse(error);
+    }
+    return continueAnsweringAuthErrors(c, next);
+  };
 }
 
 /**

@@ -8,8 +8,9 @@ import {
   logtoWebhookReceiver,
   requireAuthScopes,
   tokenExchangeBridge,
-  toLogtoSupabase,
   type LogtoWebhookHandlerOptions,
+  authenticatorFor,
+  onAuthenticated,
   type Reply,
 } from './shared.js';
 import type { LogtoAuth } from '../core/auth.js';
@@ -38,15 +39,14 @@ function send(ctx: Context, { status, headers, body }: Reply): void {
 
 const respond = (ctx: Context, error: LogtoAuthError) => send(ctx, authErrorReply(error));
 
-/** Answers a `LogtoAuthError` from the rest of the chain; other errors propagate. */
-async function answeringAuthErrors(ctx: Context, run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } catch (error) {
-    if (!isLogtoAuthError(error)) throw error;
-    respond(ctx, error);
-  }
+/** Answers a `LogtoAuthError`; other errors propagate. */
+function answerAuthError(ctx: Context, error: unknown): void {
+  if (!isLogtoAuthError(error)) throw error;
+  respond(ctx, error);
 }
+
+/** Runs the rest of the chain, answering a `LogtoAuthError` it throws. */
+const continueAnsweringAuthErrors = (ctx: Context, next: Next): Promise<void> => next().catch((error: unknown) => answerAuthError(ctx, error));
 
 /**
  * Koa (2 and 3) middleware: verifies the Logto bearer token and sets `ctx.auth`, `ctx.supabase`
@@ -58,14 +58,17 @@ async function answeringAuthErrors(ctx: Context, run: () => Promise<void>): Prom
  * router.get('/posts', async (ctx) => { ctx.body = (await ctx.supabase!.from('posts').select()).data; });
  */
 export function logtoSupabase(options: LogtoSupabaseOptions | LogtoSupabase): Middleware {
-  const bridge = toLogtoSupabase(options);
+  const authenticate = authenticatorFor(options);
   return (ctx: Context, next: Next) =>
-    answeringAuthErrors(ctx, async () => {
-      const { auth, supabase } = await bridge.authenticate(ctx.req);
-      ctx.auth = ctx.state.auth = auth;
-      ctx.supabase = ctx.state.supabase = supabase;
-      await next();
-    });
+    onAuthenticated(
+      () => authenticate(ctx.req),
+      ({ auth, supabase }) => {
+        ctx.auth = ctx.state.auth = auth;
+        ctx.supabase = ctx.state.supabase = supabase;
+        return continueAnsweringAuthErrors(ctx, next);
+      },
+      (error) => answerAuthError(ctx, error),
+    );
 }
 
 /**
@@ -75,11 +78,14 @@ export function logtoSupabase(options: LogtoSupabaseOptions | LogtoSupabase): Mi
  * router.post('/posts', requireScopes('write:posts'), createPost);
  */
 export function requireScopes(...scopes: string[]): Middleware {
-  return (ctx: Context, next: Next) =>
-    answeringAuthErrors(ctx, async () => {
+  return async (ctx: Context, next: Next) => {
+    try {
       requireAuthScopes(ctx.auth, scopes);
-      await next();
-    });
+    } catch (error) {
+      return answerAuthError(ctx, error);
+    }
+    return continueAnsweringAuthErrors(ctx, next);
+  };
 }
 
 /**

@@ -2,7 +2,15 @@ import { assertScopes } from '../core/assert-scopes.js';
 import type { LogtoAuth } from '../core/auth.js';
 import { missingToken, type BearerSource } from '../core/bearer.js';
 import { isLogtoAuthError, type LogtoAuthError } from '../core/errors.js';
-import { createLogtoSupabase, thirdPartyExchangeError, type LogtoSupabase, type LogtoSupabaseOptions } from '../bridge.js';
+import {
+  authenticatorOf,
+  createLogtoSupabase,
+  thirdPartyExchangeError,
+  type Authenticated,
+  type Authenticator,
+  type LogtoSupabase,
+  type LogtoSupabaseOptions,
+} from '../bridge.js';
 import { notPlain, plainCopy, sameAsPlainCopy } from './plain-options.js';
 
 /*
@@ -48,6 +56,27 @@ export function toLogtoSupabase(input: LogtoSupabaseOptions | LogtoSupabase): Lo
   bridgesByValue.unshift({ copy, bridge });
   if (bridgesByValue.length > maxBridgesByValue) bridgesByValue.pop();
   return bridge;
+}
+
+/** How an adapter authenticates with these options: see `authenticatorOf`. */
+export const authenticatorFor = (input: LogtoSupabaseOptions | LogtoSupabase): Authenticator => authenticatorOf(toLogtoSupabase(input));
+
+/**
+ * Calls `ok` with the authentication `run` gives, or `fail` with its error: in this same tick when
+ * the token was cached (no promise on the hot path), else when the promise settles.
+ */
+export function onAuthenticated<R, F>(
+  run: () => Authenticated | Promise<Authenticated>,
+  ok: (result: Authenticated) => R,
+  fail: (error: unknown) => F,
+): R | F | Promise<R | F> {
+  let result: Authenticated | Promise<Authenticated>;
+  try {
+    result = run();
+  } catch (error) {
+    return fail(error);
+  }
+  return result instanceof Promise ? result.then(ok, fail) : ok(result);
 }
 
 /** What `requireScopes` middleware checks: a token is present and holds every scope. */

@@ -54,6 +54,18 @@ export function extractBearerToken(source: BearerSource): string {
   return token;
 }
 
+/**
+ * The rest of a header that reads `Bearer <rest>`, unchecked: only for looking up tokens that
+ * verified before (one equal to it passes every check of `extractBearerToken`, since a verified
+ * token is base64url and dots). A repeated header still throws.
+ */
+export function uncheckedBearerToken(source: BearerSource): string | undefined {
+  const header = readAuthorization(source);
+  return header !== undefined && bearerPrefix.test(header) ? header.slice(7) : undefined;
+}
+
+const bearerPrefix = /^bearer /i;
+
 function readAuthorization(source: BearerSource): string | undefined {
   if (source === null || source === undefined) return undefined;
   if (typeof source === 'string') return source === '' ? undefined : source;

@@ -1,4 +1,5 @@
-const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
+/** Node's `util.inspect.custom`, without importing node:util. */
+export const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 
 type Redactor = (this: object) => Record<string, unknown>;
 

@@ -26,6 +26,16 @@ export interface LogtoVerifier {
   (token: string): Promise<LogtoAuth>;
 }
 
+/** A verifier with its cache exposed: `cached` answers a token that verified before, synchronously. */
+export interface CachingVerifier {
+  verify: LogtoVerifier;
+  /**
+   * The `LogtoAuth` of a token that verified before and has not expired, after the checks every
+   * use needs (scopes, organization; they throw); `undefined` when the token must be verified.
+   */
+  cached(token: string): LogtoAuth | undefined;
+}
+
 /**
  * Checks options once and returns a function that verifies Logto access tokens with them. The
  * options are read now: later changes to the object are not seen (make a new verifier).
@@ -36,24 +46,29 @@ export interface LogtoVerifier {
  * const { userId, scopes } = await verify(extractBearerToken(request));
  */
 export function createLogtoVerifier(options: LogtoVerifierOptions): LogtoVerifier {
-  return verifierFor(resolveVerifierOptions(options));
+  return verifierFor(resolveVerifierOptions(options)).verify;
 }
 
 /** The verifier of options already resolved (the bridge resolves its `logto.` options itself). */
-export function verifierFor(resolved: ResolvedVerifierOptions): LogtoVerifier {
+export function verifierFor(resolved: ResolvedVerifierOptions): CachingVerifier {
   const resolveKey = keyResolverFor(resolved);
   logConfiguration(resolved);
   const cache = resolved.cacheEntries === 0 ? undefined : new VerifiedTokenCache(resolved.cacheEntries);
 
-  return async (token) => {
-    let auth = cache?.get(token, resolved.clockTolerance);
-    if (!auth) {
-      auth = await verifySignedToken(token, resolved, resolveKey);
-      if (cache) auth = cache.set(token, auth);
-    }
+  const cached = (token: string) => {
+    const auth = cache?.get(token, resolved.clockTolerance);
+    if (auth) checkAuthorization(auth, resolved);
+    return auth;
+  };
+  const verify: LogtoVerifier = async (token) => {
+    const known = cached(token);
+    if (known) return known;
+    let auth = await verifySignedToken(token, resolved, resolveKey);
+    if (cache) auth = cache.set(token, auth);
     checkAuthorization(auth, resolved);
     return auth;
   };
+  return { verify, cached };
 }
 
 const verifiers = new WeakMap<LogtoVerifierOptions, { verify: LogtoVerifier; seen: OptionsSnapshot }>();

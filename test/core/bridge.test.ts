@@ -2,6 +2,7 @@
  * createLogtoSupabase(...).authenticate(request): which Supabase access each token gets, when
  * the client is built, third-party mode, and the verified-token cache.
  */
+import { inspect } from 'node:util';
 import { decodeJwt, jwtVerify } from 'jose';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { freezeClockAt, rejectionOf } from '../helpers/assertions.js';
@@ -184,6 +185,17 @@ describe('the Supabase client is built on first use, once', () => {
     await bridge.authenticate(await requestWith());
     await bridge.authenticate(await requestWith(machineClaims({ scope: 'admin:all' })));
     expect([clientsBuilt, requests.length]).toEqual([0, 0]);
+  });
+
+  it("a repeated token's request gets the client its first request made, which still logs as { access, subject }", async () => {
+    const bridge = bridgeOf();
+    const request = await requestWith();
+    const first = await bridge.authenticate(request);
+    await sentBy(first);
+    const again = await bridge.authenticate(request);
+    await sentBy(again);
+    expect(clientsBuilt).toBe(1);
+    expect([JSON.parse(JSON.stringify(again.supabase)), inspect(again.supabase)]).toEqual([{ access: 'user', subject: USER_ID }, inspect({ access: 'user', subject: USER_ID })]);
   });
 
   it('each request gets its own user client', async () => {
