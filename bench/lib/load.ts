@@ -14,6 +14,8 @@ export interface LoadResult {
   p50: number;
   p99: number;
   requests: number;
+  /** Server CPU time per answered request (µs), when the server's CPU clock was read around the run. */
+  cpu?: number;
 }
 
 export interface LoadOptions {
@@ -66,6 +68,9 @@ export interface ArmResult {
   /** This arm's req/s over the reference arm's in the same round, per round, and their median. */
   ratios: number[];
   ratio: number;
+  /** The reference arm's server CPU per request over this arm's, per round (when measured), and their median. */
+  cpuRatios: number[];
+  cpuRatio: number;
 }
 
 const medianOf = (runs: LoadResult[]): LoadResult => ({
@@ -73,6 +78,7 @@ const medianOf = (runs: LoadResult[]): LoadResult => ({
   p50: median(runs.map((run) => run.p50)),
   p99: median(runs.map((run) => run.p99)),
   requests: runs.reduce((sum, run) => sum + run.requests, 0),
+  ...(runs[0]?.cpu === undefined ? {} : { cpu: median(runs.map((run) => run.cpu!)) }),
 });
 
 /**
@@ -84,24 +90,34 @@ export async function compare<Name extends string>(
   reference: NoInfer<Name>,
   warmUp: Partial<Record<NoInfer<Name>, Arm>> = {},
   times = rounds,
+  serverCpu?: () => Promise<number>,
 ): Promise<Record<Name, ArmResult>> {
   const names = Object.keys(arms) as Name[];
   for (const name of names) await (warmUp[name] ?? arms[name])();
   const runs = Object.fromEntries(names.map((name) => [name, [] as LoadResult[]])) as Record<Name, LoadResult[]>;
+  const timed = async (arm: Arm): Promise<LoadResult> => {
+    if (!serverCpu) return arm();
+    const before = await serverCpu();
+    const result = await arm();
+    return { ...result, cpu: ((await serverCpu()) - before) / result.requests };
+  };
   for (let round = 0; round < times; round += 1) {
     const order = names.map((_, index) => names[(index + round) % names.length]!);
-    for (const name of order) runs[name].push(await arms[name]());
+    for (const name of order) runs[name].push(await timed(arms[name]));
   }
   return Object.fromEntries(
     names.map((name) => {
       const ratios = runs[name].map((run, round) => run.rps / runs[reference][round]!.rps);
-      return [name, { runs: runs[name], median: medianOf(runs[name]), ratios, ratio: median(ratios) }];
+      const cpuRatios = serverCpu ? runs[name].map((run, round) => runs[reference][round]!.cpu! / run.cpu!) : [];
+      return [name, { runs: runs[name], median: medianOf(runs[name]), ratios, ratio: median(ratios), cpuRatios, cpuRatio: cpuRatios.length > 0 ? median(cpuRatios) : Number.NaN }];
     }),
   ) as Record<Name, ArmResult>;
 }
 
 export interface ServerChild {
   ports: Record<string, number>;
+  /** The server process's CPU time so far (user + system, µs). */
+  cpu(): Promise<number>;
   request<T = unknown>(message: { type: string; [key: string]: unknown }): Promise<T>;
   /** Asks the child to close its servers and waits for it to exit on its own (killed after 5 s). */
   stop(): Promise<{ exitedOnItsOwn: boolean; exitMs: number }>;
@@ -137,6 +153,7 @@ export async function startServerChild(scenario: string, fixture: Fixture): Prom
   return {
     ports,
     request,
+    cpu: () => request<number>({ type: 'cpu' }),
     async stop() {
       const started = performance.now();
       await request({ type: 'stop' });

@@ -10,8 +10,10 @@ import express, { type RequestHandler } from 'express';
 import { Hono } from 'hono';
 import { jwk } from 'hono/jwk';
 import Koa from 'koa';
-import { createLogtoSupabase, type LogtoSupabase, type LogtoSupabaseOptions } from 'logto-supabase';
+import fastify from 'fastify';
+import { createLogtoSupabase, fromEnv, type LogtoSupabase, type LogtoSupabaseOptions } from 'logto-supabase';
 import { logtoSupabase as expressLogtoSupabase } from 'logto-supabase/express';
+import { logtoSupabase as fastifyLogtoSupabase } from 'logto-supabase/fastify';
 import { logtoSupabase as honoLogtoSupabase, type LogtoSupabaseEnv } from 'logto-supabase/hono';
 import { logtoSupabase as koaLogtoSupabase } from 'logto-supabase/koa';
 import { benchSupabase } from './bench-supabase.js';
@@ -116,6 +118,38 @@ async function honoScenario(fixture: Fixture): Promise<Scenario> {
   return { ports: { app: (server.address() as AddressInfo).port }, stop: () => close(server) };
 }
 
+async function fastifyScenario(fixture: Fixture): Promise<Scenario> {
+  const app = fastify();
+  app.get('/open', async () => ({ user: null, client: 'none' }));
+  await app.register(async (api) => {
+    await api.register(fastifyLogtoSupabase, bridgeFor(fixture));
+    api.get('/api/hello', async (request) => ({ user: request.auth?.userId, client: typeof request.supabase!.from }));
+    api.get('/api/user', async (request) => ({ user: request.auth?.userId, client: 'none' }));
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return { ports: { app: (app.server.address() as AddressInfo).port }, stop: () => app.close() };
+}
+
+/** Hono as on Workers: the options come from the bindings on every request, `(c) => fromEnv(c.env)`. */
+async function honoFactoryScenario(fixture: Fixture): Promise<Scenario> {
+  const bindings = {
+    LOGTO_ENDPOINT: fixture.endpoint,
+    LOGTO_AUDIENCE: fixture.audience,
+    SUPABASE_URL: benchSupabase.url,
+    SUPABASE_ANON_KEY: benchSupabase.anonKey,
+    SUPABASE_JWT_SECRET: benchSupabase.jwtSecret,
+  };
+  const app = new Hono<LogtoSupabaseEnv & { Bindings: typeof bindings }>();
+  app.get('/open', (c) => c.json({ user: null, client: 'none' }));
+  app.use('/api/*', honoLogtoSupabase((c) => fromEnv(c.env)));
+  app.get('/api/hello', (c) => c.json({ user: c.get('auth')?.userId, client: typeof c.get('supabase').from }));
+  app.get('/api/user', (c) => c.json({ user: c.get('auth')?.userId, client: 'none' }));
+  // Workers hands the bindings to fetch: so does this server.
+  const server = serve({ fetch: (request) => app.fetch(request, bindings), port: 0, hostname: '127.0.0.1' }) as Server;
+  await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
+  return { ports: { app: (server.address() as AddressInfo).port }, stop: () => close(server) };
+}
+
 interface Phases {
   start: number;
   verify: number;
@@ -193,6 +227,8 @@ const scenarios: Record<string, (fixture: Fixture) => Promise<Scenario>> = {
   express: expressScenario,
   koa: koaScenario,
   hono: honoScenario,
+  'hono-factory': honoFactoryScenario,
+  fastify: fastifyScenario,
   e2e: endToEndScenario,
 };
 
