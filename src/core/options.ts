@@ -230,8 +230,11 @@ const verifierOptionNames = Object.keys({
   cache: true,
 } satisfies Record<keyof LogtoVerifierOptions, true>) as (keyof LogtoVerifierOptions)[];
 
-/** Arrays and key sets nest this deep (`jwks.keys[i].x5c[j]`); deeper values compare by identity. */
-const snapshotDepth = 4;
+/**
+ * Option values are compared this deep: `requiredScopes[i]`, `cache.maxEntries`, `jwks.keys[i]`.
+ * Deeper values (a key's own fields) compare by identity: a key is replaced, not edited.
+ */
+const snapshotDepth = 3;
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
@@ -245,16 +248,20 @@ function copyOf(value: unknown, depth: number): unknown {
 }
 
 function sameAs(copy: unknown, value: unknown, depth: number): boolean {
-  if (depth === snapshotDepth) return Object.is(copy, value);
+  if (depth === snapshotDepth || typeof copy !== 'object' || copy === null) return Object.is(copy, value);
+  if (typeof value !== 'object' || value === null) return false;
   if (Array.isArray(copy)) {
-    return Array.isArray(value) && value.length === copy.length && copy.every((item, index) => sameAs(item, value[index], depth + 1));
+    if (!Array.isArray(value) || value.length !== copy.length) return false;
+    for (let index = 0; index < copy.length; index += 1) if (!sameAs(copy[index], value[index], depth + 1)) return false;
+    return true;
   }
-  if (isPlainObject(copy)) {
-    if (!isPlainObject(value)) return false;
-    const keys = Object.keys(copy);
-    return keys.length === Object.keys(value).length && keys.every((key) => sameAs(copy[key], value[key], depth + 1));
-  }
-  return Object.is(copy, value);
+  if (!isPlainObject(copy)) return Object.is(copy, value);
+  let count = 0;
+  for (const key in value) if (Object.hasOwn(value, key)) count += 1;
+  const keys = Object.keys(copy);
+  if (count !== keys.length || !isPlainObject(value)) return false;
+  for (const key of keys) if (!sameAs(copy[key], value[key], depth + 1)) return false;
+  return true;
 }
 
 /** What a verifier was made from, to tell whether the same options object has changed since. */
@@ -268,5 +275,12 @@ export interface OptionsSnapshot {
  */
 export function snapshotOptions(options: LogtoVerifierOptions): OptionsSnapshot {
   const values = verifierOptionNames.map((name) => copyOf(options[name], 1));
-  return { matches: (current) => verifierOptionNames.every((name, index) => sameAs(values[index], current[name], 1)) };
+  return {
+    matches(current) {
+      for (let index = 0; index < verifierOptionNames.length; index += 1) {
+        if (!sameAs(values[index], current[verifierOptionNames[index]!], 1)) return false;
+      }
+      return true;
+    },
+  };
 }
