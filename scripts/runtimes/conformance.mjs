@@ -18,8 +18,8 @@ import {
   verifyLogtoToken,
 } from 'logto-supabase';
 import { LogtoWebhookError, verifyLogtoWebhook } from 'logto-supabase/webhooks';
-import { logtoSupabase, requireScopes } from 'logto-supabase/hono';
-import { withLogtoSupabase } from 'logto-supabase/next';
+import { logtoSupabase, logtoWebhookHandler, requireScopes } from 'logto-supabase/hono';
+import { logtoWebhookRoute, withLogtoSupabase } from 'logto-supabase/next';
 
 export const resultMarker = 'CONFORMANCE_RESULT ';
 
@@ -296,6 +296,23 @@ export async function runConformance(config) {
     await expectWebhookError(async () => verifyLogtoWebhook(stale, await logtoSignature(stale, signingKey), signingKey), 'stale_event');
     await expectWebhookError(() => verifyLogtoWebhook(body, new Headers(), signingKey), 'invalid_signature');
     return `accepted ${event.event}; tampered ${tampered}; stale_event; unsigned refused`;
+  });
+
+  await check('webhook endpoints: hono logtoWebhookHandler and next logtoWebhookRoute answer 204 / 401', async () => {
+    const signingKey = 'Wb7xJq2LmN4pR8sT1vX5zA9cE3gH6kYd';
+    const body = JSON.stringify({ event: 'User.Created', createdAt: new Date().toISOString(), hookId: 'hook1', data: { id: alice.userId } });
+    const signed = { 'content-type': 'application/json', 'logto-signature-sha-256': await logtoSignature(body, signingKey) };
+    const received = [];
+    const options = { signingKey, sync: { handle: async (event) => received.push(event.event) } };
+    const app = new Hono().post('/webhooks/logto', logtoWebhookHandler(options));
+    const route = logtoWebhookRoute(options);
+    const statuses = [];
+    for (const send of [(init) => app.request('/webhooks/logto', init), (init) => route(new Request('http://localhost/webhooks/logto', init))]) {
+      statuses.push((await send({ method: 'POST', headers: signed, body })).status);
+      statuses.push((await send({ method: 'POST', headers: signed, body: body.replace('User.Created', 'User.Deleted') })).status);
+    }
+    expect(same(statuses, [204, 401, 204, 401]) && same(received, ['User.Created', 'User.Created']), `statuses ${statuses}, received ${received}`);
+    return 'hono 204/401, next 204/401';
   });
 
   return { ...detectRuntime(), checks };
