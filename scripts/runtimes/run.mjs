@@ -1,7 +1,8 @@
 /**
  * Runs scripts/runtimes/conformance.mjs against the PACKED package on every runtime we support:
  * Node 20 (this process's), Node 22 and 24, Bun, Deno, workerd (through miniflare) and the Vercel
- * Edge runtime (@edge-runtime/vm), plus `require()` of every entry from CommonJS on Node 20.
+ * Edge runtime (@edge-runtime/vm), plus `require()` of every entry from CommonJS on Node 20, and
+ * the Supabase Edge Function sample (examples/supabase-edge-function) served by Deno over HTTP.
  *
  *   node --import tsx scripts/runtimes/run.mjs        (npm run test:runtimes)
  *
@@ -37,9 +38,12 @@ const cjsEntries = {
   'logto-supabase/koa': 'logtoSupabase',
   'logto-supabase/hono': 'logtoSupabase',
   'logto-supabase/next': 'withLogtoSupabase',
+  'logto-supabase/fastify': 'logtoSupabase',
   'logto-supabase/sql': null,
   'logto-supabase/webhooks': 'verifyLogtoWebhook',
 };
+
+const edgeFunctionSource = join(root, 'examples/supabase-edge-function/supabase/functions/posts/index.ts');
 
 const packageVersion = async (dir) => JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')).version;
 
@@ -125,6 +129,7 @@ async function makeConsumer(dir) {
   const dependencies = Object.fromEntries(['logto-supabase', ...direct].map((name) => [name, '*']));
   await writeFile(join(consumer, 'package.json'), JSON.stringify({ name: 'conformance-consumer', private: true, type: 'module', dependencies }, null, 2));
   await cp(join(root, 'scripts/runtimes/conformance.mjs'), join(consumer, 'conformance.mjs'));
+  await cp(edgeFunctionSource, join(consumer, 'edge-function-posts.ts'));
   await writeFile(join(consumer, 'require-entries.cjs'), requireEntriesScript());
   return { consumer, tarball: packed.filename, linked };
 }
@@ -185,11 +190,85 @@ async function startStack() {
       staticKeys: { privateJwk: staticPrivate, jwks: { keys: [{ ...staticPublic, use: 'sig' }] } },
       supabase: { url: stack.supabase.url, anonKey: stack.supabase.anonKey, jwtSecret: stack.supabase.jwtSecret, signingKey },
     };
-    return { stack, config };
+    const forged = await forge(accessToken);
+    return { stack, config, forged };
   } catch (error) {
     await stack.stop();
     throw error;
   }
+}
+
+/** The token re-signed with a key of our own under the issuer's `kid`: a forgery only the signature check catches. */
+async function forge(token) {
+  const { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } = await import('jose');
+  const { privateKey } = await generateKeyPair('ES384');
+  const { kid, typ } = decodeProtectedHeader(token);
+  return new SignJWT(decodeJwt(token)).setProtectedHeader({ alg: 'ES384', typ, kid }).sign(privateKey);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Supabase Edge Function sample, served by Deno as `supabase functions serve` would
+
+/**
+ * Serves examples/supabase-edge-function's `posts` function (its `npm:logto-supabase` import
+ * resolved to the packed package) with the secrets its README names, and calls it over HTTP: a
+ * good token gets the user's own rows under RLS; a forged token and no token get 401.
+ */
+async function runEdgeFunction({ consumer, config, forged, deno }) {
+  const started = Date.now();
+  const env = {
+    DENO_SERVE_ADDRESS: 'tcp:127.0.0.1:0',
+    LOGTO_ENDPOINT: config.logto.endpoint,
+    LOGTO_AUDIENCE: config.logto.audience,
+    SUPABASE_URL: config.supabase.url,
+    SUPABASE_ANON_KEY: config.supabase.anonKey,
+    LOGTO_SUPABASE_JWT_SECRET: config.supabase.jwtSecret,
+  };
+  const args = ['run', '--allow-net', '--allow-read', '--allow-env', '--node-modules-dir=manual', '--cached-only', 'edge-function-posts.ts'];
+  const child = spawn(deno, args, { cwd: consumer, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const checks = [];
+  const check = (name, actual, expected) => {
+    const ok = JSON.stringify(actual) === JSON.stringify(expected);
+    checks.push({ name, ok, detail: ok ? '' : `expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}` });
+  };
+  try {
+    const url = await new Promise((resolveUrl, reject) => {
+      const timer = setTimeout(() => reject(new Error(`not listening after ${timeoutMs / 1000} s:\n${output}`)), timeoutMs);
+      const onData = (chunk) => {
+        output += chunk;
+        const match = /Listening on (http:\/\/\S+?)\/?\s/.exec(output);
+        if (match) {
+          clearTimeout(timer);
+          resolveUrl(match[1]);
+        }
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.on('close', () => reject(new Error(`deno exited:\n${output}`)));
+    });
+    const call = async (token) => {
+      const response = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      return { status: response.status, body: await response.json() };
+    };
+    const own = await call(config.alice.token);
+    check('a good token: 200 with only its own rows (RLS)', [own.status, own.body.map?.((row) => row.user_id === config.alice.userId && row.title)], [200, config.alice.titles]);
+    const bad = await call(forged);
+    check('a forged token: 401 invalid_token', [bad.status, bad.body.error], [401, 'invalid_token']);
+    const none = await call();
+    check('no token: 401 missing_token', [none.status, none.body.error], [401, 'missing_token']);
+    const preflight = await fetch(url, { method: 'OPTIONS' });
+    check('a browser preflight: 204 allowing the Authorization header', [preflight.status, /authorization/.test(preflight.headers.get('access-control-allow-headers') ?? '')], [204, true]);
+  } catch (error) {
+    checks.push({ name: 'serve', ok: false, detail: error.message });
+  } finally {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {}
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const version = /deno (\S+)/.exec(spawnSync(deno, ['--version'], { encoding: 'utf8' }).stdout)?.[1] ?? '?';
+  return { label: 'Supabase Edge Function sample (Deno)', runtime: 'deno', version: `Deno ${version}, Deno.serve`, seconds, checks };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -236,6 +315,12 @@ function runRuntime({ label, command, args, cwd, env }) {
   });
 }
 
+function report(result) {
+  const failed = result.checks.filter((c) => !c.ok);
+  console.log(`\n${result.label} (${result.version}): ${result.checks.length - failed.length}/${result.checks.length}`);
+  for (const c of result.checks) console.log(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.ok ? '' : `\n       ${c.detail.replaceAll('\n', '\n       ')}`}`);
+}
+
 function printTable(results) {
   const rows = results.map((r) => {
     const failed = r.checks.filter((c) => !c.ok);
@@ -258,6 +343,7 @@ async function main() {
     const started = await startStack();
     stack = started.stack;
     const env = { [configVariable]: JSON.stringify(started.config) };
+    const { forged } = started;
     const bin = (name) => join(runtimesModules, '.bin', name);
     const node22 = join(runtimesModules, 'node22/bin/node');
     const node24 = join(runtimesModules, 'node24/bin/node');
@@ -275,10 +361,11 @@ async function main() {
     for (const runtime of runtimes) {
       const result = await runRuntime({ cwd: consumer, env, ...runtime });
       results.push(result);
-      const failed = result.checks.filter((c) => !c.ok);
-      console.log(`\n${result.label} (${result.version}): ${result.checks.length - failed.length}/${result.checks.length}`);
-      for (const c of result.checks) console.log(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.ok ? '' : `\n       ${c.detail.replaceAll('\n', '\n       ')}`}`);
+      report(result);
     }
+    const edge = await runEdgeFunction({ consumer, config: started.config, forged, deno: bin('deno') });
+    results.push(edge);
+    report(edge);
   } finally {
     await stack?.stop();
     if (process.env.KEEP_RUNTIMES_DIR) console.log(`kept ${work}`);
