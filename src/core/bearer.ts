@@ -28,12 +28,14 @@ const repeatedHeader = () => new LogtoAuthError('invalid_request', 'More than on
  * Reads the bearer token of an `Authorization` header (RFC 6750 §2.1).
  *
  * No header, or another scheme such as `Basic`, is `missing_token` (401, no error code);
- * `Bearer` with no token, two tokens, a repeated `Authorization` header (pass a Node request, not
- * its `headers`, which keep only the first) or characters outside token68 is `invalid_request` (400).
+ * `Bearer` with no token, two tokens, a repeated `Authorization` header (pass the request, not its
+ * `headers`, which keep only the first) or characters outside token68 is `invalid_request` (400).
+ * Any request with `headers` works: a Web `Request`, a Node `IncomingMessage`, Express's `req`,
+ * Koa's `ctx` or `ctx.request`, Fastify's `request`.
  *
  * @throws {LogtoAuthError} `missing_token` (401) or `invalid_request` (400), as above.
  * @example
- * const token = extractBearerToken(request); // Request, Headers, a Node request, req.headers or the header value
+ * const token = extractBearerToken(request); // a request of any framework, Headers, Node headers or the header value
  */
 export function extractBearerToken(source: BearerSource): string {
   const header = readAuthorization(source);
@@ -69,8 +71,10 @@ const bearerPrefix = /^bearer /i;
 function readAuthorization(source: BearerSource): string | undefined {
   if (source === null || source === undefined) return undefined;
   if (typeof source === 'string') return source === '' ? undefined : source;
-  // First: Express's `req` also has a `get(name)`, which reads only the first header.
-  const { headersDistinct } = source as NodeRequest;
+  // First: Express's `req` and Koa's `ctx` also have a `get(name)`, which reads only the first header.
+  // A Node request, or a framework's request around one (Fastify's `request.raw`, Koa's `ctx.req`).
+  const node = source as NodeRequest & { raw?: NodeRequest; req?: NodeRequest };
+  const headersDistinct = node.headersDistinct ?? node.raw?.headersDistinct ?? node.req?.headersDistinct;
   if (typeof headersDistinct === 'object' && headersDistinct !== null) return fromNodeHeaders(headersDistinct);
   if (typeof (source as Headers).get === 'function') return (source as Headers).get('authorization') ?? undefined;
   const { headers } = source as { headers?: unknown };

@@ -1,6 +1,12 @@
 /** extractBearerToken reads the Authorization header from every source a server framework hands over (RFC 6750). */
-import { describe, expect, it } from 'vitest';
-import { extractBearerToken, type BearerSource } from '../../src/index.js';
+import { once } from 'node:events';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import fastify from 'fastify';
+import Koa from 'koa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { extractBearerToken, type BearerSource, type LogtoAuthError } from '../../src/index.js';
 import { thrownBy } from '../helpers/assertions.js';
 
 const token = 'eyJhbGciOiJFUzM4NCJ9.eyJzdWIiOiJhIn0.c2ln';
@@ -122,5 +128,66 @@ describe('extractBearerToken: a malformed Bearer credential is invalid_request (
 describe('extractBearerToken accepts the whole token68 alphabet', () => {
   it.each(['abc=', 'abc==', 'a-b.c_d~e+f/g', 'A1'])('accepts "%s"', (value) => {
     expect(extractBearerToken(`Bearer ${value}`)).toBe(value);
+  });
+});
+
+describe("extractBearerToken takes a framework's own request object, served over HTTP", () => {
+  /** What a handler got back from extractBearerToken(<its request>): the token, or the error code and message. */
+  type Seen = { token: string } | { code: string; message: string };
+  const seen = (read: () => string): Seen => {
+    try {
+      return { token: read() };
+    } catch (error) {
+      const { code, message } = error as LogtoAuthError;
+      return { code, message };
+    }
+  };
+
+  /** Each server answers with what extractBearerToken made of the request object its framework hands over. */
+  const servers: Record<string, () => Promise<Server>> = {
+    'a Node IncomingMessage': async () => createServer((req, res) => res.end(JSON.stringify(seen(() => extractBearerToken(req))))),
+    "Express's req": async () => createServer(express().get('/', (req, res) => res.json(seen(() => extractBearerToken(req))))),
+    "Koa's ctx": async () => createServer(new Koa().use((ctx) => (ctx.body = seen(() => extractBearerToken(ctx)))).callback()),
+    "Koa's ctx.request": async () => createServer(new Koa().use((ctx) => (ctx.body = seen(() => extractBearerToken(ctx.request)))).callback()),
+    "Fastify 5's request": async () => {
+      const app = fastify();
+      app.get('/', async (request) => seen(() => extractBearerToken(request)));
+      await app.ready();
+      return app.server;
+    },
+  };
+
+  /** GET / with these Authorization lines, each sent as its own header line (fetch would join them). */
+  async function send(server: Server, authorizations: string[]): Promise<Seen> {
+    if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const request = httpRequest({ host: '127.0.0.1', port, path: '/' });
+    request.setHeader('authorization', authorizations);
+    request.end();
+    const [response] = (await once(request, 'response')) as [IncomingMessage];
+    const chunks: Buffer[] = [];
+    for await (const chunk of response) chunks.push(chunk as Buffer);
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Seen;
+  }
+
+  describe.each(Object.entries(servers))('%s', (_name, start) => {
+    let server: Server;
+    beforeAll(async () => {
+      server = await start();
+    });
+    afterAll(async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+
+    it('reads the token', async () => {
+      expect(await send(server, [`Bearer ${token}`])).toEqual({ token });
+    });
+
+    it('refuses two Authorization headers with invalid_request, whichever comes first', async () => {
+      const refused = { code: 'invalid_request', message: 'More than one Authorization header was sent.' };
+      expect(await send(server, [`Bearer ${token}`, 'Bearer forged'])).toEqual(refused);
+      expect(await send(server, ['Bearer forged', `Bearer ${token}`])).toEqual(refused);
+    });
   });
 });
