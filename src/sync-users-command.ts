@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { configError } from './core/errors.js';
 import { syncLogtoUsers, type SyncLogtoUsersOptions, type SyncLogtoUsersProgress } from './webhooks/sync-users.js';
 
 export const syncUsersUsage = `  sync-users  Copy every Logto user into a Supabase table (default public.logto_users), repairing
@@ -20,7 +21,7 @@ function optionsFromEnv(env: Env): Pick<SyncLogtoUsersOptions, 'logto' | 'supaba
   const serviceRoleKey = env.SUPABASE_SERVICE_ROLE_KEY || env.SUPABASE_SECRET_KEY;
   const missing = required.filter((name) => !env[name]);
   if (!serviceRoleKey) missing.push('SUPABASE_SERVICE_ROLE_KEY (or SUPABASE_SECRET_KEY)');
-  if (missing.length > 0) throw new Error(`sync-users needs these environment variables: ${missing.join(', ')}.`);
+  if (missing.length > 0) throw configError('env', `sync-users needs these environment variables: ${missing.join(', ')}.`);
   const resource = env.LOGTO_MANAGEMENT_API_RESOURCE || undefined;
   return {
     logto: {
