@@ -19,6 +19,39 @@ function readVariable(env: object, name: string): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
+/** Every variable `fromEnv` reads. */
+const variables = [
+  'LOGTO_ENDPOINT',
+  'LOGTO_AUDIENCE',
+  'LOGTO_ISSUER',
+  'LOGTO_M2M_SERVICE_ROLE_CLIENT_IDS',
+  'SUPABASE_URL',
+  'SUPABASE_ANON_KEY',
+  'SUPABASE_PUBLISHABLE_KEY',
+  'SUPABASE_JWT_SECRET',
+  'SUPABASE_SIGNING_KEY',
+  'SUPABASE_AUTH_MODE',
+  'SUPABASE_SERVICE_ROLE_KEY',
+  'SUPABASE_SECRET_KEY',
+  'SUPABASE_JWT_SUBJECT',
+  'SUPABASE_JWT_UUID_NAMESPACE',
+] as const;
+type Variable = (typeof variables)[number];
+
+/**
+ * The options last made from each env object, given again while every variable reads the same:
+ * `(c) => fromEnv(c.env)` on every request is then one (frozen) object, found by identity.
+ */
+const made = new WeakMap<object, { values: (string | undefined)[]; options: LogtoSupabaseOptions }>();
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /** Shown as "[redacted]" when the options are logged or serialized. */
 const secretNames = ['jwtSecret', 'signingKey', 'serviceRoleKey'];
 
@@ -39,6 +72,11 @@ const list = (value: string | undefined) =>
  * where the runtime has one: with `@hono/node-server`, `c.env` holds Node's request objects, not
  * your variables, and `fromEnv(c.env)` still works.
  *
+ * The options are frozen, all the way down: spread them to change them
+ * (`{ ...fromEnv(), optional: true }`). Called again with the same `env` object while the
+ * variables read the same, it returns the same object, so options read per request share one
+ * bridge without being compared.
+ *
  * @param env Variables or bindings (Workers `c.env`); non-string values are ignored.
  * @throws {LogtoSupabaseConfigError} naming every missing variable at once.
  *
@@ -51,7 +89,16 @@ const list = (value: string | undefined) =>
  * app.use('/api/*', logtoSupabase((c) => fromEnv(c.env))); // Workers bindings, or process.env on Node
  */
 export function fromEnv(env: object = processEnv()): LogtoSupabaseOptions {
-  const read = (name: string) => readVariable(env ?? {}, name);
+  const source = env ?? {};
+  const values = variables.map((name) => readVariable(source, name));
+  const last = made.get(source);
+  if (last && last.values.every((value, index) => value === values[index])) return last.options;
+  const options = deepFreeze(optionsFrom((name) => values[variables.indexOf(name)]));
+  made.set(source, { values, options });
+  return options;
+}
+
+function optionsFrom(read: (name: Variable) => string | undefined): LogtoSupabaseOptions {
   const anonKey = read('SUPABASE_ANON_KEY') ?? read('SUPABASE_PUBLISHABLE_KEY');
   const jwtSecret = read('SUPABASE_JWT_SECRET');
   const signingKey = read('SUPABASE_SIGNING_KEY');

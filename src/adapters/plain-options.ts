@@ -70,3 +70,16 @@ export function sameAsPlainCopy(value: unknown, copy: unknown, depth = 0): boole
   }
   return true;
 }
+
+/**
+ * True when a plain value can never change: every object in it frozen (functions and symbols are
+ * compared by identity anyway). Such a value is the same value as long as it is the same object.
+ */
+export function isDeepFrozen(value: unknown, depth = 0): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (depth > maxDepth || !Object.isFrozen(value)) return false;
+  return Reflect.ownKeys(value).every((key) => {
+    const descriptor = Object.getOwnPropertyDescriptor(value, key)!;
+    return 'value' in descriptor && isDeepFrozen(descriptor.value, depth + 1);
+  });
+}

@@ -11,7 +11,7 @@ import {
   type LogtoSupabase,
   type LogtoSupabaseOptions,
 } from '../bridge.js';
-import { notPlain, plainCopy, sameAsPlainCopy } from './plain-options.js';
+import { isDeepFrozen, notPlain, plainCopy, sameAsPlainCopy } from './plain-options.js';
 
 /*
  * What every adapter shares. An adapter only translates between its framework and these:
@@ -20,7 +20,7 @@ import { notPlain, plainCopy, sameAsPlainCopy } from './plain-options.js';
 
 const isBridge = (value: object): value is LogtoSupabase => typeof (value as LogtoSupabase).authenticate === 'function';
 
-/** Options that are not plain (see plain-options.ts): one bridge per options object. */
+/** Options that are not plain (see plain-options.ts), and deep-frozen ones: one bridge per options object. */
 const bridgesByIdentity = new WeakMap<object, LogtoSupabase>();
 /** Plain options: one bridge per value, made from a private copy; most recently used first. */
 const bridgesByValue: { copy: LogtoSupabaseOptions; bridge: LogtoSupabase }[] = [];
@@ -34,17 +34,7 @@ function bridgeByValue(options: LogtoSupabaseOptions): LogtoSupabase | undefined
   return entry!.bridge;
 }
 
-/**
- * The bridge for adapter options: a bridge as is, or one made once per options. Plain options
- * (plain-options.ts) are shared by value, so options rebuilt per request with the same values
- * (e.g. `(c) => fromEnv(c.env)` on Workers) share one bridge; any other options object (a class
- * instance, getters, `Object.create(base)`) gets its own, kept for as long as the object lives.
- */
-export function toLogtoSupabase(input: LogtoSupabaseOptions | LogtoSupabase): LogtoSupabase {
-  if (typeof input !== 'object' || input === null) return createLogtoSupabase(input);
-  if (isBridge(input)) return input;
-  const known = bridgesByIdentity.get(input) ?? bridgeByValue(input);
-  if (known) return known;
+function newBridge(input: LogtoSupabaseOptions): LogtoSupabase {
   const copy = plainCopy(input);
   if (copy === notPlain) {
     const bridge = createLogtoSupabase(input);
@@ -55,6 +45,23 @@ export function toLogtoSupabase(input: LogtoSupabaseOptions | LogtoSupabase): Lo
   const bridge = createLogtoSupabase(copy);
   bridgesByValue.unshift({ copy, bridge });
   if (bridgesByValue.length > maxBridgesByValue) bridgesByValue.pop();
+  return bridge;
+}
+
+/**
+ * The bridge for adapter options: a bridge as is, or one made once per options. Plain options
+ * (plain-options.ts) are shared by value, so options rebuilt per request with the same values
+ * (e.g. `(c) => fromEnv(c.env)` on Workers) share one bridge; any other options object (a class
+ * instance, getters, `Object.create(base)`) gets its own, kept for as long as the object lives.
+ */
+export function toLogtoSupabase(input: LogtoSupabaseOptions | LogtoSupabase): LogtoSupabase {
+  if (typeof input !== 'object' || input === null) return createLogtoSupabase(input);
+  if (isBridge(input)) return input;
+  const known = bridgesByIdentity.get(input);
+  if (known) return known;
+  const bridge = bridgeByValue(input) ?? newBridge(input);
+  // Deep-frozen options (fromEnv's) cannot change: the next lookup of this object is by identity.
+  if (isDeepFrozen(input)) bridgesByIdentity.set(input, bridge);
   return bridge;
 }
 
