@@ -32,3 +32,18 @@ export {
   type SupabaseErrorLike,
   type SupabaseErrorReply,
 } from './supabase/error-reply.js';
+// Webhooks (SPEC §10) from the core too; `logto-supabase/webhooks` holds the same, and bundlers
+// drop what an app does not import.
+export {
+  LogtoWebhookError,
+  createLogtoUserSync,
+  isLogtoWebhookError,
+  logtoUserRow,
+  syncLogtoUsers,
+  verifyLogtoWebhook,
+  type LogtoUserSyncOptions,
+  type LogtoWebhookErrorCode,
+  type LogtoWebhookEvent,
+  type SyncLogtoUsersOptions,
+  type VerifyLogtoWebhookOptions,
+} from './webhooks/index.js';
