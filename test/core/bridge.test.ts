@@ -490,6 +490,18 @@ describe('adapters share a bridge only between options that are the same value (
     expect(toLogtoSupabase(withFetch())).toBe(toLogtoSupabase(withFetch()));
   });
 
+  it('fromEnv gives the same frozen options for the same env object until a variable changes, and the bridge follows', () => {
+    const env: Record<string, string> = { LOGTO_ENDPOINT: ENDPOINT, LOGTO_AUDIENCE: AUDIENCE, SUPABASE_URL, SUPABASE_ANON_KEY: ANON_KEY, SUPABASE_JWT_SECRET: JWT_SECRET };
+    const first = fromEnv(env);
+    expect(fromEnv(env)).toBe(first);
+    expect([Object.isFrozen(first), Object.isFrozen(first.supabase), Object.isFrozen(first.logto)]).toEqual([true, true, true]);
+    env.SUPABASE_JWT_SECRET = OTHER_SECRET;
+    const changed = fromEnv(env);
+    expect(changed).not.toBe(first);
+    expect(changed.supabase.jwtSecret).toBe(OTHER_SECRET);
+    expect(toLogtoSupabase(changed)).not.toBe(toLogtoSupabase(first));
+  });
+
   it('options that are not plain are shared by identity only', () => {
     const options = { logto, supabase: new SupabaseTenant(tenantA) };
     expect(toLogtoSupabase(options)).toBe(toLogtoSupabase(options));
