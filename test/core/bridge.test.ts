@@ -502,6 +502,24 @@ describe('adapters share a bridge only between options that are the same value (
     expect(toLogtoSupabase(changed)).not.toBe(toLogtoSupabase(first));
   });
 
+  it('fromEnv with the same bindings object reads only its own values again, not process.env (the Workers factory per request)', () => {
+    const bindings = { LOGTO_ENDPOINT: ENDPOINT, LOGTO_AUDIENCE: AUDIENCE, SUPABASE_URL, SUPABASE_ANON_KEY: ANON_KEY, SUPABASE_JWT_SECRET: JWT_SECRET };
+    const reads: string[] = [];
+    const env = new Proxy({ ...process.env }, { get: (target, name) => (reads.push(String(name)), Reflect.get(target, name)) });
+    vi.stubGlobal('process', Object.assign(Object.create(process), { env }));
+    try {
+      const first = fromEnv(bindings);
+      expect(reads).toContain('LOGTO_ISSUER');
+      reads.length = 0;
+      expect(fromEnv(bindings)).toBe(first);
+      expect(reads).toEqual([]);
+      expect(fromEnv({ ...bindings })).not.toBe(first); // another object: read in full
+      expect(reads).toContain('LOGTO_ISSUER');
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('options that are not plain are shared by identity only', () => {
     const options = { logto, supabase: new SupabaseTenant(tenantA) };
     expect(toLogtoSupabase(options)).toBe(toLogtoSupabase(options));
