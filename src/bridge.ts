@@ -235,7 +235,7 @@ export function createLogtoSupabase(options: LogtoSupabaseOptions): LogtoSupabas
 
   const exchange: LogtoSupabase['exchange'] = async (source) => {
     if (mode === 'third-party') throw thirdPartyExchangeError();
-    const auth = await verifier.verify(extractBearerToken(source));
+    const auth = await verifyForSupabase(extractBearerToken(source));
     const { jwt, expiresAt } = await cachedMintedJwt(auth, resolved);
     return {
       access_token: jwt,
